@@ -1,0 +1,102 @@
+"""``analyze``: run the measure families over conversations and gather one report.
+
+Each conversation is tokenised once; every measure family maps it, and the finalized
+results are merged into the per-speaker table, the signal list, the scores and the
+extra sections of that conversation's report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from powerlens.errors import MissingRequirementError, UsageError
+from powerlens.language import tokenize_conversation
+from powerlens.measures import REGISTRY, Measure, Options, missing_requirements
+from powerlens.model import Conversation, ConversationReport, Report
+
+
+def resolve_measures(names: Sequence[str] | None) -> list[Measure[Any]]:
+    """The measures to run: all registered ones, or those named (unknown names are an error)."""
+    if names is None:
+        return list(REGISTRY.values())
+    unknown = [n for n in names if n not in REGISTRY]
+    if unknown:
+        raise UsageError(
+            f"unknown measure(s): {', '.join(unknown)}.",
+            fix=f"choose from: {', '.join(REGISTRY)}",
+        )
+    return [REGISTRY[n] for n in names]
+
+
+def analyze_conversation(
+    conversation: Conversation,
+    measures: Sequence[Measure[Any]],
+    options: Options,
+    *,
+    explicit: bool = False,
+) -> ConversationReport:
+    """Run ``measures`` on one conversation.
+
+    A measure whose requirements are unmet is skipped with the reason recorded, or, when the
+    caller named it explicitly, raises ``MissingRequirementError``.
+    """
+    tokens = tokenize_conversation(conversation)
+    report = ConversationReport(
+        conversation=conversation,
+        speakers={name: {} for name in conversation.speaker_names()},
+        signals=[],
+        scores={},
+        sections={},
+        findings=[],
+        measures=[],
+        skipped={},
+    )
+    for measure in measures:
+        missing = missing_requirements(measure.requires, conversation, options)
+        if missing:
+            reason = f"needs {', '.join(missing)}"
+            if explicit:
+                raise MissingRequirementError(
+                    f"{measure.name} {reason}, which {conversation.source or conversation.id} lacks.",
+                    fix=_requirement_fix(missing),
+                )
+            report.skipped[measure.name] = reason
+            continue
+        result = measure.finalize(measure.map(conversation, tokens, options))
+        for speaker, fields in result.speakers.items():
+            report.speakers.setdefault(speaker, {}).update(fields)
+        report.signals.extend(result.signals)
+        report.scores.update(result.scores)
+        report.sections.update(result.sections)
+        report.measures.append(measure.name)
+    return report
+
+
+def analyze(
+    conversations: Iterable[Conversation],
+    *,
+    measures: Sequence[str] | None = None,
+    options: Options | None = None,
+    progress: Callable[[Conversation], None] | None = None,
+) -> Report:
+    """Analyse conversations with the named measure families (default: all that apply)."""
+    chosen = resolve_measures(measures)
+    opts = options or Options()
+    reports = []
+    for conversation in conversations:
+        reports.append(
+            analyze_conversation(conversation, chosen, opts, explicit=measures is not None)
+        )
+        if progress is not None:
+            progress(conversation)
+    return Report(conversations=reports)
+
+
+def _requirement_fix(missing: list[str]) -> str:
+    fixes = {
+        "timestamps": "use a format with times (VTT, SRT, timestamped transcript)",
+        "reply_to": "pass --reply-to previous to treat each turn as a reply to the one before",
+        "helper": "name the helper with --helper NAME",
+    }
+    return "; ".join(fixes[m] for m in missing)

@@ -1,0 +1,72 @@
+"""Errors that tell the user what went wrong, where, and how to fix it.
+
+Every error carries a stable code (``PL1xx`` input, ``PL2xx`` usage, ``PL3xx`` analysis) so
+scripts can match on it, and a message that names the file and line where there is one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class PowerlensError(Exception):
+    """Base class of every error powerlens raises on purpose."""
+
+    code = "PL000"
+
+    def __init__(self, message: str, *, fix: str | None = None, code: str | None = None) -> None:
+        self.message = message
+        self.fix = fix
+        if code is not None:
+            self.code = code
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        text = f"[{self.code}] {self.message}"
+        if self.fix:
+            text += f" Fix: {self.fix}"
+        return text
+
+
+class InputError(PowerlensError):
+    """A file could not be read as a conversation: names the file, the line and what was expected."""
+
+    code = "PL100"
+
+    def __init__(
+        self,
+        path: str | Path,
+        message: str,
+        *,
+        line: int | None = None,
+        fix: str | None = None,
+        code: str | None = None,
+    ) -> None:
+        self.path = str(path)
+        self.line = line
+        where = self.path if line is None else f"{self.path}:{line}"
+        super().__init__(f"{where}: {message}", fix=fix, code=code)
+
+
+class UsageError(PowerlensError):
+    """The caller asked for something that cannot be done with these arguments."""
+
+    code = "PL200"
+
+
+class MissingRequirementError(PowerlensError):
+    """A measure needs something the conversation lacks (timestamps, reply links, a helper role)."""
+
+    code = "PL300"
+
+
+class MissingExtraError(PowerlensError):
+    """An optional dependency is not installed; the message names the install command."""
+
+    code = "PL400"
+
+    def __init__(self, feature: str, extra: str) -> None:
+        super().__init__(
+            f"{feature} needs an optional dependency that is not installed.",
+            fix=f'pip install "powerlens[{extra}]"',
+        )

@@ -1,0 +1,65 @@
+"""The shape every measure family has: map / combine / finalize.
+
+``map`` turns one conversation into partial counts, ``combine`` merges two partials, and
+``finalize`` turns a partial into a result. The same measure then runs on one chat, on a
+process pool or on a Dask cluster unchanged. A measure declares what it ``requires``
+(``"timestamps"``, ``"reply_to"``, ``"helper"``) so ``analyze`` can check before running.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Generic, Protocol, TypeVar
+
+from powerlens.language import Tokens
+from powerlens.model import Conversation, MeasureResult
+
+Partial = TypeVar("Partial")
+
+
+@dataclass(frozen=True)
+class Options:
+    """Analysis settings a measure may read; every field has a sensible default."""
+
+    helper: str | None = None
+    """Name of the helping professional (therapist, coach) in a dyad, when known."""
+    reply_to_previous: bool = False
+    """Treat each utterance as a reply to the one before when the data has no reply links."""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Measure(Protocol, Generic[Partial]):
+    """One measure family."""
+
+    name: str
+    requires: frozenset[str]
+
+    def map(self, conversation: Conversation, tokens: Tokens, options: Options) -> Partial:
+        """Partial counts for one conversation."""
+        ...
+
+    def combine(self, a: Partial, b: Partial) -> Partial:
+        """Merge two partials (associative, so partitions can be merged in any grouping)."""
+        ...
+
+    def finalize(self, partial: Partial) -> MeasureResult:
+        """The result a report shows."""
+        ...
+
+
+def missing_requirements(
+    requires: frozenset[str], conversation: Conversation, options: Options
+) -> list[str]:
+    """Requirements of a measure that this conversation and these options do not meet."""
+    missing = []
+    if "timestamps" in requires and not conversation.has_timestamps():
+        missing.append("timestamps")
+    if (
+        "reply_to" in requires
+        and not conversation.has_reply_links()
+        and not options.reply_to_previous
+    ):
+        missing.append("reply_to")
+    if "helper" in requires and options.helper is None:
+        missing.append("helper")
+    return missing

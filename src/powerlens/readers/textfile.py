@@ -1,0 +1,95 @@
+"""Shared, careful loading of text files for the readers.
+
+Every text reader goes through ``read_lines`` so that empty, binary, oversized and
+wrongly-encoded files fail the same way: an ``InputError`` naming the file, the line and a fix.
+"""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+from powerlens.errors import InputError
+
+MAX_BYTES = 512 * 1024 * 1024
+"""Largest transcript file read whole; bigger data belongs in the streamed interchange format."""
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def check_size(path: Path, max_bytes: int = MAX_BYTES) -> None:
+    """Refuse files larger than ``max_bytes`` with a clear error."""
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise InputError(
+            path,
+            f"file is {size / 2**20:,.0f} MiB; transcript files are read whole and the limit is "
+            f"{max_bytes / 2**20:,.0f} MiB.",
+            code="PL104",
+            fix="split it, or convert it to the JSONL interchange format, which is streamed.",
+        )
+
+
+def decode(path: Path, data: bytes, encoding: str | None = None) -> str:
+    """Decode ``data``; BOMs are honoured, binary and undecodable bytes are errors."""
+    if not data.strip():
+        raise InputError(path, "file is empty; expected a conversation.", line=1, code="PL101")
+    chosen = encoding
+    if chosen is None:
+        chosen = next((name for bom, name in _BOMS if data.startswith(bom)), "utf-8")
+    if chosen == "utf-8" and b"\x00" in data[:8192]:
+        raise InputError(
+            path,
+            "looks like a binary file (it contains NUL bytes); expected text.",
+            line=data.count(b"\n", 0, data.index(b"\x00")) + 1,
+            code="PL102",
+            fix="pass a text export of the conversation.",
+        )
+    try:
+        text = data.decode(chosen)
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+        raise InputError(
+            path,
+            f"is not valid {chosen} (byte 0x{data[error.start]:02x} at column {column}).",
+            line=line,
+            code="PL103",
+            fix="re-save the file as UTF-8, or name its encoding with --encoding (e.g. cp1252).",
+        ) from None
+    except LookupError:
+        raise InputError(path, f"unknown encoding {encoding!r}.", code="PL103") from None
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise InputError(
+            path, "contains NUL characters; expected text.", line=line, code="PL102"
+        )
+    return text.lstrip("\ufeff")
+
+
+def read_text(path: Path, encoding: str | None = None, max_bytes: int = MAX_BYTES) -> str:
+    """The whole file as text, after the size, binary and encoding checks."""
+    check_size(path, max_bytes)
+    return decode(path, path.read_bytes(), encoding)
+
+
+def read_lines(path: Path, encoding: str | None = None, max_bytes: int = MAX_BYTES) -> list[str]:
+    """The file's lines without line endings (``\\n``, ``\\r\\n`` or ``\\r``)."""
+    text = read_text(path, encoding, max_bytes)
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+def head(path: Path, size: int = 65536) -> str:
+    """The first ``size`` bytes, decoded leniently, for sniffing a file's format."""
+    with path.open("rb") as handle:
+        data = handle.read(size)
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            return data.decode(name, errors="replace").lstrip("\ufeff")
+    return data.decode("utf-8", errors="replace")
