@@ -5,6 +5,7 @@ Exit codes: 0 success, 2 bad input or usage (the message names the file, line an
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -146,6 +147,13 @@ def formats_command() -> None:
     """List the input formats powerlens reads."""
     for name in formats():
         typer.echo(name)
+
+
+COMMAND_MODULES: tuple[str, ...] = ()
+"""Modules in ``powerlens.commands`` whose ``register(app)`` adds their commands."""
+
+for _module in COMMAND_MODULES:
+    importlib.import_module(f"powerlens.commands.{_module}").register(app)
 
 
 def main() -> None:

@@ -1,0 +1,1 @@
+"""CLI commands beyond ``analyze``, one module each, each exposing ``register(app)``."""

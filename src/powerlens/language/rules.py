@@ -1,0 +1,131 @@
+"""Pattern rules kept as data, and the context checks every rule-based family shares.
+
+A rule file is TSV in ``powerlens/lexicons/`` with a commented header naming its source::
+
+    # source: French & Raven (1959); patterns written for powerlens
+    # name<TAB>label<TAB>subtype<TAB>score<TAB>regex
+    coercive.or_else	coercive	-	0.9	\\bor else\\b
+
+Rules match case-insensitively on the utterance text, so spans index straight into it.
+The context checks answer the hard negatives: a negated cue ("I would never threaten you"),
+reported speech ("she said 'or else'"), a hypothetical ("if I said you were useless...") and
+a joke marked as such.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One named pattern; ``name`` is what a signal's ``source`` cites (``rule:<name>``)."""
+
+    name: str
+    label: str
+    subtype: str | None
+    score: float
+    pattern: re.Pattern[str]
+
+
+@cache
+def load_rules(resource: str) -> tuple[Rule, ...]:
+    """Rules from ``powerlens/lexicons/<resource>`` (a TSV file as described above)."""
+    text = resources.files("powerlens.lexicons").joinpath(resource).read_text(encoding="utf-8")
+    rules = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        fields = line.split("\t")
+        if len(fields) != 5:
+            raise ValueError(f"{resource}:{number}: expected 5 tab-separated fields, got {len(fields)}")
+        name, label, subtype, score, regex = fields
+        try:
+            pattern = re.compile(regex, re.IGNORECASE)
+        except re.error as error:
+            raise ValueError(f"{resource}:{number}: bad regex: {error}") from None
+        rules.append(Rule(name, label, None if subtype in ("", "-") else subtype, float(score), pattern))
+    return tuple(rules)
+
+
+def find(rules: tuple[Rule, ...], text: str) -> Iterator[tuple[Rule, tuple[int, int]]]:
+    """Every rule match in ``text`` with its character span."""
+    for rule in rules:
+        for match in rule.pattern.finditer(text):
+            if match.end() > match.start():
+                yield rule, match.span()
+
+
+NEGATION = re.compile(
+    r"\b(?:not|never|no|don't|doesn't|didn't|won't|wouldn't|can't|cannot|couldn't|shouldn't|"
+    r"isn't|aren't|wasn't|weren't|haven't|hasn't|nobody|nothing|neither|nor|"
+    r"dont|doesnt|didnt|wont|wouldnt|cant|couldnt|shouldnt|isnt|arent|wasnt)\b",
+    re.IGNORECASE,
+)
+CLAUSE_BREAK = re.compile(r"[.!?;:,]|\b(?:but|and|so|because|then|or)\b", re.IGNORECASE)
+REPORTING = re.compile(
+    r"\b(?:said|says|told (?:me|him|her|them|us)|tells|asked|wrote|texted|yelled|shouted|"
+    r"screamed|claimed|accused|called (?:me|him|her)|was like|goes|went)\b[\s,:]*$",
+    re.IGNORECASE,
+)
+HYPOTHETICAL = re.compile(
+    r"\b(?:if (?:i|you|he|she|we|they) (?:said|told|were|was|did)|imagine|suppose|what if someone|"
+    r"as if|pretend)\b",
+    re.IGNORECASE,
+)
+JOKE = re.compile(r"(?:\bjk\b|\bjust kidding\b|\bkidding\b|\blol\b|\blmao\b|\bhaha+\b|😂|🤣|😜|😉)",
+                  re.IGNORECASE)
+def clause_before(text: str, start: int, max_chars: int = 60) -> str:
+    """The text of the clause that leads up to ``start`` (back to the last clause break)."""
+    window = text[max(0, start - max_chars) : start]
+    breaks = list(CLAUSE_BREAK.finditer(window))
+    return window[breaks[-1].end() :] if breaks else window
+
+
+def is_negated(text: str, start: int) -> bool:
+    """A negation cue in the same clause just before ``start`` ("I would never threaten...")."""
+    return NEGATION.search(clause_before(text, start)) is not None
+
+
+def in_quotes(text: str, start: int) -> bool:
+    """``start`` lies inside a quoted stretch: an odd number of double quotes before it, an open
+    curly single quote, or a straight single quote opened after ``said:``/``,`` (not an apostrophe)."""
+    before = text[:start]
+    if sum(before.count(q) for q in "\"“”«»") % 2 == 1:
+        return True
+    if before.count("‘") > before.count("’"):
+        return True
+    return re.search(r"[:,]\s*'[^']*$", before) is not None
+
+
+def is_reported(text: str, start: int) -> bool:
+    """Reported or quoted speech: inside quotes, or right after "she said", "he told me"."""
+    if in_quotes(text, start):
+        return True
+    return REPORTING.search(text[max(0, start - 40) : start]) is not None
+
+
+def is_hypothetical(text: str, start: int) -> bool:
+    """The cue sits in a hypothetical frame ("if I said...", "imagine...") earlier in the sentence."""
+    sentence_start = max(text.rfind(".", 0, start), text.rfind("?", 0, start), text.rfind("!", 0, start))
+    return HYPOTHETICAL.search(text[sentence_start + 1 : start]) is not None
+
+
+def is_joke(text: str) -> bool:
+    """The utterance marks itself as a joke ("jk", "just kidding", "lol", laughing emoji)."""
+    return JOKE.search(text) is not None
+
+
+def discount(text: str, start: int) -> str | None:
+    """Why a match at ``start`` should not count as the speaker's own act, or None if it should."""
+    if is_reported(text, start):
+        return "reported"
+    if is_hypothetical(text, start):
+        return "hypothetical"
+    if is_negated(text, start):
+        return "negated"
+    return None
