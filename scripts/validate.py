@@ -1,7 +1,7 @@
 """Run every validation against ../shared/data and print the Markdown for docs/validation.md.
 
-    python scripts/validate.py                 # all families, full data
-    python scripts/validate.py tactics --quick # one family, the fixed CI sample
+python scripts/validate.py                 # all families, full data
+python scripts/validate.py tactics --quick # one family, the fixed CI sample
 """
 
 from __future__ import annotations
@@ -17,11 +17,17 @@ from powerlens.validation import FAMILIES, data_root
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     parser.add_argument("families", nargs="*", help=f"any of: {', '.join(FAMILIES)}")
     parser.add_argument("--quick", action="store_true", help="the fixed sample CI uses")
-    parser.add_argument("--data", type=Path, default=None, help="data folder (default ../shared/data)")
-    parser.add_argument("--json", type=Path, default=None, help="also write all results as JSON here")
+    parser.add_argument(
+        "--data", type=Path, default=None, help="data folder (default ../shared/data)"
+    )
+    parser.add_argument(
+        "--json", type=Path, default=None, help="also write all results as JSON here"
+    )
     args = parser.parse_args()
     root = args.data or data_root()
     if root is None:

@@ -58,7 +58,8 @@ def analyze_conversation(
             reason = f"needs {', '.join(missing)}"
             if explicit:
                 raise MissingRequirementError(
-                    f"{measure.name} {reason}, which {conversation.source or conversation.id} lacks.",
+                    f"{measure.name} {reason}, which "
+                    f"{conversation.source or conversation.id} lacks.",
                     fix=_requirement_fix(missing),
                 )
             report.skipped[measure.name] = reason

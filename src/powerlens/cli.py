@@ -93,7 +93,8 @@ def analyze_command(
         typer.Option("--context", "-c", help="Context tag: once for all files, or once per file."),
     ] = None,
     input_format: Annotated[
-        str | None, typer.Option("--input-format", help="Input format, when sniffing guesses wrong.")
+        str | None,
+        typer.Option("--input-format", help="Input format, when sniffing guesses wrong."),
     ] = None,
     encoding: Annotated[
         str | None, typer.Option(help="Text encoding of the input (default: UTF-8, or its BOM).")
@@ -114,9 +115,13 @@ def analyze_command(
 ) -> None:
     """Analyse conversations and print who did the most talking, with evidence."""
     if input_format is not None and input_format not in formats():
-        raise UsageError(f"unknown input format {input_format!r}.", fix=f"choose from: {', '.join(formats())}")
+        raise UsageError(
+            f"unknown input format {input_format!r}.", fix=f"choose from: {', '.join(formats())}"
+        )
     if reply_to not in (None, "previous"):
-        raise UsageError(f"--reply-to {reply_to!r} is not understood.", fix="use --reply-to previous")
+        raise UsageError(
+            f"--reply-to {reply_to!r} is not understood.", fix="use --reply-to previous"
+        )
     chosen_names = measures.split(",") if measures else None
     chosen = resolve_measures(chosen_names)
     options = Options(helper=helper, reply_to_previous=reply_to == "previous")

@@ -29,7 +29,8 @@ class PowerlensError(Exception):
 
 
 class InputError(PowerlensError):
-    """A file could not be read as a conversation: names the file, the line and what was expected."""
+    """A file could not be read as a conversation: names the file, the line and what was expected.
+    """
 
     code = "PL100"
 

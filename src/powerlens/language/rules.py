@@ -42,13 +42,17 @@ def load_rules(resource: str) -> tuple[Rule, ...]:
             continue
         fields = line.split("\t")
         if len(fields) != 5:
-            raise ValueError(f"{resource}:{number}: expected 5 tab-separated fields, got {len(fields)}")
+            raise ValueError(
+                f"{resource}:{number}: expected 5 tab-separated fields, got {len(fields)}"
+            )
         name, label, subtype, score, regex = fields
         try:
             pattern = re.compile(regex, re.IGNORECASE)
         except re.error as error:
             raise ValueError(f"{resource}:{number}: bad regex: {error}") from None
-        rules.append(Rule(name, label, None if subtype in ("", "-") else subtype, float(score), pattern))
+        rules.append(
+            Rule(name, label, None if subtype in ("", "-") else subtype, float(score), pattern)
+        )
     return tuple(rules)
 
 
@@ -77,8 +81,11 @@ HYPOTHETICAL = re.compile(
     r"as if|pretend)\b",
     re.IGNORECASE,
 )
-JOKE = re.compile(r"(?:\bjk\b|\bjust kidding\b|\bkidding\b|\blol\b|\blmao\b|\bhaha+\b|😂|🤣|😜|😉)",
-                  re.IGNORECASE)
+JOKE = re.compile(
+    r"(?:\bjk\b|\bjust kidding\b|\bkidding\b|\blol\b|\blmao\b|\bhaha+\b|😂|🤣|😜|😉)", re.IGNORECASE
+)
+
+
 def clause_before(text: str, start: int, max_chars: int = 60) -> str:
     """The text of the clause that leads up to ``start`` (back to the last clause break)."""
     window = text[max(0, start - max_chars) : start]
@@ -93,9 +100,10 @@ def is_negated(text: str, start: int) -> bool:
 
 def in_quotes(text: str, start: int) -> bool:
     """``start`` lies inside a quoted stretch: an odd number of double quotes before it, an open
-    curly single quote, or a straight single quote opened after ``said:``/``,`` (not an apostrophe)."""
+    curly single quote, or a straight single quote opened after ``said:`` or a comma (not an
+    apostrophe)."""
     before = text[:start]
-    if sum(before.count(q) for q in "\"“”«»") % 2 == 1:
+    if sum(before.count(q) for q in '"“”«»') % 2 == 1:
         return True
     if before.count("‘") > before.count("’"):
         return True
@@ -110,8 +118,11 @@ def is_reported(text: str, start: int) -> bool:
 
 
 def is_hypothetical(text: str, start: int) -> bool:
-    """The cue sits in a hypothetical frame ("if I said...", "imagine...") earlier in the sentence."""
-    sentence_start = max(text.rfind(".", 0, start), text.rfind("?", 0, start), text.rfind("!", 0, start))
+    """The cue sits in a hypothetical frame ("if I said...", "imagine...") earlier in its sentence.
+    """
+    sentence_start = max(
+        text.rfind(".", 0, start), text.rfind("?", 0, start), text.rfind("!", 0, start)
+    )
     return HYPOTHETICAL.search(text[sentence_start + 1 : start]) is not None
 
 

@@ -75,9 +75,7 @@ def _is_answer(text: str) -> bool:
     """True when ``text`` holds at least one sentence that is not a question."""
     if "?" not in text:
         return bool(text.strip())
-    return any(
-        s.strip() and not s.rstrip().endswith("?") for s in SENTENCE_END.split(text.strip())
-    )
+    return any(s.strip() and not s.rstrip().endswith("?") for s in SENTENCE_END.split(text.strip()))
 
 
 def _only_closing(words: list[str], closings: frozenset[str]) -> bool:
@@ -146,10 +144,14 @@ class Talk:
             if "?" not in question.text:
                 continue
             if linked:
-                candidates = [r for r in replies.get(question.id, []) if r.speaker != question.speaker]
+                candidates = [
+                    r for r in replies.get(question.id, []) if r.speaker != question.speaker
+                ]
             else:
                 following = utterances[i + 1] if i + 1 < len(utterances) else None
-                candidates = [following] if following and following.speaker != question.speaker else []
+                candidates = (
+                    [following] if following and following.speaker != question.speaker else []
+                )
             answer = next((c for c in candidates if _is_answer(c.text)), None)
             if answer is not None:
                 partial.speakers[answer.speaker].questions_answered += 1

@@ -10,7 +10,9 @@ Accepted line shapes (one utterance each)::
     Name [00:01:02]: text
 
 A line that fits none of them continues the previous utterance (transcribers wrap long
-turns); before the first utterance, up to ``MAX_HEADER_LINES`` such lines are taken as a
+turns). In a file where most turns carry a timestamp, an untimed ``Label: text`` line is not a
+turn either (it is a header, or a continuation such as "Note: ..."). Before the first
+utterance, up to ``MAX_HEADER_LINES`` such lines are taken as a
 header and reported as rejected with that reason. Only start times are written in these
 files, so an utterance's end is taken as the next utterance's start (recorded in
 ``Conversation.meta["timing"]``).
@@ -71,16 +73,20 @@ def _seconds(time: str, bracketed: bool) -> float | None:
 def read(path: Path, *, encoding: str | None = None, format: str = "plain") -> list[Conversation]:
     """Read one conversation from a plain transcript."""
     lines = read_lines(path, encoding)
+    matches = [_match(line) if line.strip() else None for line in lines]
+    timed_lines = sum(1 for m in matches if m and m[0].groupdict().get("time"))
+    timed_file = timed_lines * 2 > sum(1 for m in matches if m)
     utterances: list[dict[str, object]] = []
     rejected: list[Rejection] = []
-    for number, line in enumerate(lines, start=1):
+    for number, (line, found) in enumerate(zip(lines, matches, strict=True), start=1):
         if not line.strip():
             continue
-        found = _match(line)
+        if found is not None and timed_file and not found[0].groupdict().get("time"):
+            found = None  # in a timestamped transcript, an untimed "Label: text" is not a turn
         if found is not None:
             match, bracketed = found
             start = None
-            if "time" in match.groupdict() and match["time"]:
+            if match.groupdict().get("time"):
                 start = _seconds(match["time"], bracketed)
                 if start is None:
                     raise InputError(
@@ -91,8 +97,12 @@ def read(path: Path, *, encoding: str | None = None, format: str = "plain") -> l
                         fix="write times as hh:mm:ss or mm:ss.",
                     )
             utterances.append(
-                {"speaker": match["name"].strip(), "text": match["text"].strip(),
-                 "start": start, "line": number}
+                {
+                    "speaker": match["name"].strip(),
+                    "text": match["text"].strip(),
+                    "start": start,
+                    "line": number,
+                }
             )
         elif utterances:
             previous = utterances[-1]

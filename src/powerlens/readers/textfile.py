@@ -23,8 +23,9 @@ _BOMS = (
 )
 
 
-def check_size(path: Path, max_bytes: int = MAX_BYTES) -> None:
-    """Refuse files larger than ``max_bytes`` with a clear error."""
+def check_size(path: Path, max_bytes: int | None = None) -> None:
+    """Refuse files larger than ``max_bytes`` (default ``MAX_BYTES``) with a clear error."""
+    max_bytes = MAX_BYTES if max_bytes is None else max_bytes
     size = path.stat().st_size
     if size > max_bytes:
         raise InputError(
@@ -67,19 +68,17 @@ def decode(path: Path, data: bytes, encoding: str | None = None) -> str:
         raise InputError(path, f"unknown encoding {encoding!r}.", code="PL103") from None
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
-        raise InputError(
-            path, "contains NUL characters; expected text.", line=line, code="PL102"
-        )
+        raise InputError(path, "contains NUL characters; expected text.", line=line, code="PL102")
     return text.lstrip("\ufeff")
 
 
-def read_text(path: Path, encoding: str | None = None, max_bytes: int = MAX_BYTES) -> str:
+def read_text(path: Path, encoding: str | None = None, max_bytes: int | None = None) -> str:
     """The whole file as text, after the size, binary and encoding checks."""
     check_size(path, max_bytes)
     return decode(path, path.read_bytes(), encoding)
 
 
-def read_lines(path: Path, encoding: str | None = None, max_bytes: int = MAX_BYTES) -> list[str]:
+def read_lines(path: Path, encoding: str | None = None, max_bytes: int | None = None) -> list[str]:
     """The file's lines without line endings (``\\n``, ``\\r\\n`` or ``\\r``)."""
     text = read_text(path, encoding, max_bytes)
     return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")

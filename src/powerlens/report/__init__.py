@@ -17,7 +17,9 @@ RENDERERS = {
 def render(report: Report, format: str = "terminal") -> str:
     """The report as text in ``format`` (see ``RENDERERS``)."""
     if format not in RENDERERS:
-        raise UsageError(f"unknown report format {format!r}.", fix=f"choose from: {', '.join(RENDERERS)}")
+        raise UsageError(
+            f"unknown report format {format!r}.", fix=f"choose from: {', '.join(RENDERERS)}"
+        )
     module = importlib.import_module(RENDERERS[format])
     text: str = module.render(report)
     return text

@@ -15,8 +15,20 @@ from powerlens.model import ConversationReport, Report, Signal
 SCHEMA = "powerlens.report/1"
 
 CORE_FIELDS = frozenset(
-    {"id", "source", "context", "counts", "utterances", "speakers", "signals", "scores",
-     "findings", "measures", "skipped", "meta"}
+    {
+        "id",
+        "source",
+        "context",
+        "counts",
+        "utterances",
+        "speakers",
+        "signals",
+        "scores",
+        "findings",
+        "measures",
+        "skipped",
+        "meta",
+    }
 )
 
 

@@ -24,9 +24,16 @@ def speaker_table(report: ConversationReport) -> Table:
     """Per-speaker talk measures: the "who did the most talking?" table."""
     table = Table(title=Text(f"Who did the most talking? — {report.conversation.id}"), expand=False)
     columns = [
-        ("speaker", "left"), ("words", "right"), ("share", "right"), ("time", "right"),
-        ("turns", "right"), ("longest turn", "right"), ("interrupts", "right"),
-        ("interrupted", "right"), ("questions asked", "right"), ("answered", "right"),
+        ("speaker", "left"),
+        ("words", "right"),
+        ("share", "right"),
+        ("time", "right"),
+        ("turns", "right"),
+        ("longest turn", "right"),
+        ("interrupts", "right"),
+        ("interrupted", "right"),
+        ("questions asked", "right"),
+        ("answered", "right"),
     ]
     for name, justify in columns:
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
@@ -49,7 +56,11 @@ def speaker_table(report: ConversationReport) -> Table:
 
 def _floor_line(talk: dict[str, Any]) -> Text:
     parts = []
-    for key, label in (("opened_by", "opened"), ("closed_by", "closed"), ("last_word", "last word")):
+    for key, label in (
+        ("opened_by", "opened"),
+        ("closed_by", "closed"),
+        ("last_word", "last word"),
+    ):
         who = talk.get(key)
         if who:
             parts.append(f"{label}: {who['speaker']}")
