@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from powerlens.errors import MissingRequirementError, UsageError
+from powerlens.findings import derive
 from powerlens.language import tokenize_conversation
 from powerlens.measures import REGISTRY, Measure, Options, missing_requirements
 from powerlens.model import Conversation, ConversationReport, Report
@@ -71,6 +72,7 @@ def analyze_conversation(
         report.scores.update(result.scores)
         report.sections.update(result.sections)
         report.measures.append(measure.name)
+    report.findings = derive(report)
     return report
 
 

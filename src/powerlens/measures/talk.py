@@ -188,12 +188,17 @@ class Talk:
         }
 
     def combine(self, a: TalkPartial, b: TalkPartial) -> TalkPartial:
+        """Add the per-speaker tallies; events are kept only while one side is empty.
+
+        Events (each interruption and question) belong to one conversation's report; a corpus
+        run keeps them per conversation, so merging many conversations stays linear.
+        """
+        if a.conversations == 0:
+            return b
+        if b.conversations == 0:
+            return a
         merged = TalkPartial(
-            timed=a.timed and b.timed,
-            conversations=a.conversations + b.conversations,
-            interruptions=a.interruptions + b.interruptions,
-            questions=a.questions + b.questions,
-            floor=a.floor if b.conversations == 0 else b.floor if a.conversations == 0 else {},
+            timed=a.timed and b.timed, conversations=a.conversations + b.conversations
         )
         for source in (a, b):
             for name, tally in source.speakers.items():

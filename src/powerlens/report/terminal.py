@@ -78,6 +78,29 @@ def _counts_line(report: ConversationReport) -> Text:
     return line
 
 
+def _quote(text: str, limit: int = 90) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def findings_view(report: ConversationReport) -> list[Text]:
+    """Each finding: concept, statement, strength, quoted evidence and its reflective prompt."""
+    by_id = {u.id: u for u in report.conversation.utterances}
+    lines: list[Text] = []
+    if report.findings:
+        lines.append(Text("Signals to explore", style="bold"))
+    for finding in report.findings:
+        lines.append(Text(f"• {finding.concept} (strength {finding.strength:.2f})", style="bold"))
+        lines.append(Text(f"  {finding.statement}"))
+        for utterance_id in finding.evidence[:3]:
+            utterance = by_id.get(utterance_id)
+            if utterance is not None:
+                quote = f"    > {utterance.speaker}: “{_quote(utterance.text)}”"
+                lines.append(Text(quote, style="dim"))
+        lines.append(Text(f"  ? {finding.prompt}", style="italic"))
+    return lines
+
+
 def conversation_view(report: ConversationReport) -> Group:
     """Everything the terminal shows for one conversation."""
     parts: list[Any] = [_counts_line(report), speaker_table(report)]
@@ -90,6 +113,7 @@ def conversation_view(report: ConversationReport) -> Group:
         parts.append(Text(f"  … and {len(report.conversation.rejected) - 10} more", style="dim"))
     for name, reason in report.skipped.items():
         parts.append(Text(f"  {name} not run: {reason}", style="dim"))
+    parts.extend(findings_view(report))
     return Group(*parts)
 
 

@@ -1,0 +1,1 @@
+"""The framework as data: concepts, definitions and reflective prompts (framework.toml)."""
