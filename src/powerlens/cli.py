@@ -28,6 +28,7 @@ from powerlens.measures import Options
 from powerlens.model import Conversation, ConversationReport, Report
 from powerlens.readers import formats, load
 from powerlens.report import RENDERERS, render
+from powerlens.report.markdown import write_vault_notes
 
 app = typer.Typer(
     help="Make the power in a conversation visible, with evidence for every claim.",
@@ -112,6 +113,10 @@ def analyze_command(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the report to this file.")
     ] = None,
+    vault: Annotated[
+        Path | None,
+        typer.Option(help="With --format md: write one note per conversation into this vault."),
+    ] = None,
 ) -> None:
     """Analyse conversations and print who did the most talking, with evidence."""
     if input_format is not None and input_format not in formats():
@@ -139,7 +144,14 @@ def analyze_command(
                     )
                 )
             advance()
-    text = render(Report(conversations=reports), format)
+    report = Report(conversations=reports)
+    if vault is not None:
+        if format != "md":
+            raise UsageError("--vault writes Markdown notes.", fix="add --format md")
+        for path in write_vault_notes(report, vault):
+            err.print(f"wrote {path}", highlight=False, markup=False)
+        return
+    text = render(report, format)
     if output is not None:
         output.write_text(text, encoding="utf-8")
         err.print(f"wrote {output}", highlight=False)
@@ -154,7 +166,7 @@ def formats_command() -> None:
         typer.echo(name)
 
 
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("dyad", "corpus")
 """Modules in ``powerlens.commands`` whose ``register(app)`` adds their commands."""
 
 for _module in COMMAND_MODULES:

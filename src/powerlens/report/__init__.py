@@ -10,6 +10,8 @@ from powerlens.model import Report
 RENDERERS = {
     "terminal": "powerlens.report.terminal",
     "json": "powerlens.report.json_report",
+    "html": "powerlens.report.html",
+    "md": "powerlens.report.markdown",
 }
 """Format name -> module with a ``render(report) -> str`` function."""
 

@@ -1,0 +1,151 @@
+"""The Markdown report: a note that fits an Obsidian vault.
+
+YAML front matter (date, participants, context, tags), wiki-links to the framework's notes,
+and findings with their evidence as block quotes. Transcript text is escaped twice over:
+HTML-special characters become entities (Obsidian renders inline HTML) and Markdown syntax
+characters are backslash-escaped, so a quote cannot turn into a link, a heading or markup.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from html import escape
+from pathlib import Path
+
+from powerlens.findings import concept
+from powerlens.model import ConversationReport, Report
+
+FRAMEWORK_NOTES = (
+    "Power_Dynamics",
+    "Boundary_Models",
+    "Conflict_Repair_Template",
+    "Nonviolent_Communication_NVC",
+    "Intersectional_Feminist_Psychology",
+)
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]#|~>$%=^])")
+"""Characters that start Markdown or Obsidian syntax (links, emphasis, tags, math, comments)."""
+
+
+def md_escape(text: str) -> str:
+    """Text safe to place in a Markdown line: no HTML, no markup, no links."""
+    flat = " ".join(text.split())
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", escape(flat, quote=False))
+
+
+def _yaml(value: object) -> str:
+    """A YAML scalar or flow sequence (JSON syntax is valid YAML and always quoted)."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def front_matter(report: ConversationReport, today: dt.date | None = None) -> str:
+    """The note's YAML front matter."""
+    c = report.conversation
+    started = next((u.start for u in c.utterances if u.start is not None), None)
+    date = (today or dt.date.today()).isoformat()
+    if started is not None and started > 10**8:  # an absolute (epoch) time, not a media offset
+        date = dt.datetime.fromtimestamp(started, tz=dt.UTC).date().isoformat()
+    tags = ["powerlens", *(f"context/{t}" for t in c.context)]
+    lines = [
+        "---",
+        f"date: {_yaml(date)}",
+        f"participants: {_yaml(c.speaker_names())}",
+        f"context: {_yaml(list(c.context))}",
+        f"tags: {_yaml(tags)}",
+        f"source: {_yaml(c.source)}",
+        f"conversation: {_yaml(c.id)}",
+        "---",
+    ]
+    return "\n".join(lines)
+
+
+def note(report: ConversationReport, today: dt.date | None = None) -> str:
+    """One conversation as a vault note."""
+    c = report.conversation
+    by_id = {u.id: u for u in c.utterances}
+    out = [front_matter(report, today), "", f"# Power dynamics: {md_escape(c.id)}", ""]
+    out.append(
+        "Signals to explore, not diagnoses. Framework: "
+        + ", ".join(f"[[{name}]]" for name in FRAMEWORK_NOTES)
+        + "."
+    )
+    out += [
+        "",
+        "## Who did the most talking?",
+        "",
+        "| speaker | words | share | turns | interrupts |",
+    ]
+    out.append("|---|---:|---:|---:|---:|")
+    for name, s in sorted(report.speakers.items(), key=lambda item: -int(item[1].get("words", 0))):
+        share = s.get("word_share")
+        out.append(
+            f"| {md_escape(name)} | {s.get('words', 0)} | "
+            f"{f'{share:.0%}' if isinstance(share, float) else '–'} | {s.get('turns', 0)} | "
+            f"{s.get('interruptions_made', 0)} |"
+        )
+    out += [
+        "",
+        f"Read {c.read_count}, analysed {len(c.utterances)}, rejected {len(c.rejected)}.",
+        "",
+    ]
+    out += ["## Signals to explore", ""]
+    if not report.findings:
+        out.append("No strong signals in this conversation.")
+    notes_by_title = {
+        concept(key)["title"]: concept(key)["note"]
+        for key in (
+            "talk_share",
+            "interruptions",
+            "questions",
+            "last_word",
+            "plan_enacted",
+            "power_bases",
+            "power_over",
+            "boundary_check",
+            "manipulation",
+            "accommodation",
+            "deference",
+            "self_talk",
+            "therapeutic_dyad",
+        )
+    }
+    for finding in report.findings:
+        link = notes_by_title.get(finding.concept)
+        out.append(f"### {md_escape(finding.concept)}" + (f" ([[{link}]])" if link else ""))
+        out += ["", md_escape(finding.statement), ""]
+        out.append(f"*Strength {finding.strength:.2f}: {md_escape(finding.strength_basis)}*")
+        out.append("")
+        for utterance_id in finding.evidence[:4]:
+            u = by_id.get(utterance_id)
+            if u is not None:
+                out.append(f"> **{md_escape(u.speaker)}**: {md_escape(u.text)}")
+                out.append(">")
+        if out[-1] == ">":
+            out.pop()
+        out += ["", f"**Reflect:** {md_escape(finding.prompt)}", ""]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def render(report: Report) -> str:
+    """All conversations as Markdown notes, separated by a rule."""
+    return "\n---\n\n".join(note(c) for c in report.conversations)
+
+
+def note_filename(report: ConversationReport, today: dt.date | None = None) -> str:
+    """A safe file name for the note: date and conversation id."""
+    date = (today or dt.date.today()).isoformat()
+    stem = re.sub(r"[^\w\- ]+", "_", report.conversation.id).strip() or "conversation"
+    return f"{date} powerlens {stem[:80]}.md"
+
+
+def write_vault_notes(report: Report, vault: Path) -> list[Path]:
+    """Write one note per conversation into ``vault/powerlens/`` and return their paths."""
+    folder = vault.expanduser() / "powerlens"
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for conversation in report.conversations:
+        path = folder / note_filename(conversation)
+        path.write_text(note(conversation), encoding="utf-8")
+        written.append(path)
+    return written
