@@ -73,7 +73,7 @@ NEGATION = re.compile(
 CLAUSE_BREAK = re.compile(r"[.!?;:,]|\b(?:but|and|so|because|then|or)\b", re.IGNORECASE)
 REPORTING = re.compile(
     r"\b(?:said|says|told (?:me|him|her|them|us)|tells|asked|wrote|texted|yelled|shouted|"
-    r"screamed|claimed|accused|called (?:me|him|her)|was like|goes|went)\b[\s,:]*$",
+    r"screamed|claimed|accused|called (?:me|him|her)|was like|goes|went)\b[\s,:]*['\"“‘]?$",
     re.IGNORECASE,
 )
 HYPOTHETICAL = re.compile(

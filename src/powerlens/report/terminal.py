@@ -111,8 +111,9 @@ def conversation_view(report: ConversationReport) -> Group:
         parts.append(Text(f"  rejected line {rejection.line}: {rejection.reason}", style="dim"))
     if len(report.conversation.rejected) > 10:
         parts.append(Text(f"  … and {len(report.conversation.rejected) - 10} more", style="dim"))
-    for name, reason in report.skipped.items():
-        parts.append(Text(f"  {name} not run: {reason}", style="dim"))
+    if report.skipped:
+        skipped = "; ".join(f"{name} ({reason})" for name, reason in report.skipped.items())
+        parts.append(Text(f"  not run: {skipped}", style="dim"))
     parts.extend(findings_view(report))
     return Group(*parts)
 

@@ -1,0 +1,196 @@
+"""``powerlens dyad``: the therapist–client power differential, per session and as a trend.
+
+Thin glue over ``powerlens.measures.dyad`` (MITI 4.2.1 / MISC 2.5 codes; see that module for
+the instruments and known limits). Without ``--helper`` the helper is auto-detected and the
+output says how it was decided.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from powerlens.analysis import analyze_conversation
+from powerlens.errors import UsageError
+from powerlens.measures import Options
+from powerlens.measures.dyad import DYAD, resolve_helper
+from powerlens.model import ConversationReport, Report
+from powerlens.readers import load
+from powerlens.report.json_report import to_dict
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return str(value)
+
+
+def session_table(report: ConversationReport) -> Table:
+    """One session's dyad measures, the MITI thresholds and the index components."""
+    d = report.sections["dyad"]
+    table = Table(title=Text(f"Therapeutic dyad — {report.conversation.id}"), show_header=True)
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    table.add_column("note")
+    rows: list[tuple[str, Any, str]] = [
+        ("helper", d["helper"], d["helper_decision"]),
+        ("helper share of words", d["talk"]["helper_word_share"], ""),
+        ("helper share of turns", d["talk"]["helper_turn_share"], ""),
+        ("open / closed questions", f"{d['questions']['open']} / {d['questions']['closed']}", ""),
+        (
+            "simple / complex reflections",
+            f"{d['reflections']['simple']} / {d['reflections']['complex']}",
+            "",
+        ),
+    ]
+    for key, label in (
+        ("reflection_to_question", "reflection-to-question ratio"),
+        ("percent_complex_reflections", "complex reflections"),
+        ("percent_open_questions", "open questions"),
+    ):
+        f = d["fidelity"][key]
+        rows.append(
+            (
+                label,
+                f["value"],
+                f"{f['level'] or 'no data'} ({f['instrument']}: "
+                f"fair ≥{f['fair']:g}, good ≥{f['good']:g})",
+            )
+        )
+    rows += [
+        (
+            "advice/information with / without permission",
+            f"{d['input']['with_permission']} / {d['input']['without_permission']}",
+            "",
+        ),
+        (
+            "directive / autonomy-supporting moves",
+            f"{d['moves']['directive']} / {d['moves']['autonomy_support']}",
+            f"{d['moves']['permission_asks']} permission asks",
+        ),
+        (
+            "client refusals respected / pressured",
+            f"{d['refusals']['respected']} / {d['refusals']['pressured']}",
+            "Boundary Check",
+        ),
+        (
+            "client change / sustain talk",
+            f"{d['client_talk']['change']} / {d['client_talk']['sustain']}",
+            "rough signal",
+        ),
+        ("power-differential index", d["index"]["value"], "0 = client-led, 1 = helper-controlled"),
+    ]
+    for name, comp in d["index"]["components"].items():
+        rows.append(
+            (f"  {name}", comp["value"], f"{comp['description']}; weight {comp['weight']:g}")
+        )
+    for label, value, note in rows:
+        table.add_row(Text(label), Text(_fmt(value)), Text(note))
+    return table
+
+
+def trend(reports: list[ConversationReport]) -> list[dict[str, Any]]:
+    """The index and its main ratios per session, in the order given."""
+    out = []
+    for i, r in enumerate(reports, start=1):
+        d = r.sections["dyad"]
+        out.append(
+            {
+                "session": i,
+                "id": r.conversation.id,
+                "source": r.conversation.source,
+                "helper": d["helper"],
+                "power_differential": d["index"]["value"],
+                "helper_word_share": d["talk"]["helper_word_share"],
+                "reflection_to_question": d["reflection_to_question"],
+                "percent_complex_reflections": d["reflections"]["percent_complex"],
+            }
+        )
+    return out
+
+
+def trend_table(points: list[dict[str, Any]]) -> Table:
+    """The index across sessions, with the change from the session before."""
+    table = Table(title="Power-differential index across sessions")
+    for name in ("#", "session", "index", "change", "helper words", "R:Q", "complex refl."):
+        table.add_column(name, justify="left" if name == "session" else "right")
+    previous: float | None = None
+    for p in points:
+        value = p["power_differential"]
+        change = "–" if value is None or previous is None else f"{value - previous:+.2f}"
+        table.add_row(
+            str(p["session"]),
+            Text(p["id"]),
+            _fmt(value),
+            change,
+            _fmt(p["helper_word_share"]),
+            _fmt(p["reflection_to_question"]),
+            _fmt(p["percent_complex_reflections"]),
+        )
+        previous = value if value is not None else previous
+    return table
+
+
+def run_dyad(files: list[Path], helper: str | None) -> list[ConversationReport]:
+    """Load and analyse each session with the dyad family (the helper named or detected)."""
+    reports = []
+    for path in files:
+        for conversation in load(path):
+            name, why = resolve_helper(conversation, helper)
+            if name is None:
+                raise UsageError(
+                    f"{path}: could not tell who the helper is ({why}).",
+                    fix="name the helper with --helper NAME",
+                )
+            report = analyze_conversation(conversation, [DYAD], Options(helper=name), explicit=True)
+            report.sections["dyad"]["helper_decision"] = why
+            reports.append(report)
+    return reports
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``dyad`` command to the ``powerlens`` app."""
+    from powerlens.cli import fail_cleanly
+
+    @app.command("dyad")
+    @fail_cleanly
+    def dyad_command(
+        files: Annotated[list[Path], typer.Argument(help="Session transcripts, in session order.")],
+        helper: Annotated[
+            str | None,
+            typer.Option(help="Name of the helper (therapist); auto-detected when left out."),
+        ] = None,
+        show_trend: Annotated[
+            bool, typer.Option("--trend", help="Show the power-differential index across sessions.")
+        ] = False,
+        format: Annotated[
+            str, typer.Option("--format", "-f", help="terminal or json.")
+        ] = "terminal",
+    ) -> None:
+        """Therapist–client power differential per session: MITI counts, moves and an index."""
+        if format not in ("terminal", "json"):
+            raise UsageError(f"unknown format {format!r} for dyad.", fix="use terminal or json")
+        reports = run_dyad(files, helper)
+        points = trend(reports)
+        if format == "json":
+            data = to_dict(Report(conversations=reports))
+            data["trend"] = points
+            sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+            return
+        console = Console(file=sys.stdout, width=140)
+        parts: list[Table] = [session_table(r) for r in reports]
+        if show_trend:
+            parts.append(trend_table(points))
+        console.print(Group(*parts))
+
+
+__all__ = ["register", "run_dyad", "session_table", "trend", "trend_table"]
