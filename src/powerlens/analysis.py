@@ -15,6 +15,7 @@ from powerlens.findings import derive
 from powerlens.language import tokenize_conversation
 from powerlens.measures import REGISTRY, Measure, Options, missing_requirements
 from powerlens.model import Conversation, ConversationReport, Report
+from powerlens.systemic import systemic_section
 
 
 def resolve_measures(names: Sequence[str] | None) -> list[Measure[Any]]:
@@ -72,6 +73,8 @@ def analyze_conversation(
         report.scores.update(result.scores)
         report.sections.update(result.sections)
         report.measures.append(measure.name)
+    if options.declarations:
+        report.sections["systemic"] = systemic_section(dict(options.declarations), report.speakers)
     report.findings = derive(report)
     return report
 

@@ -29,6 +29,7 @@ from powerlens.model import Conversation, ConversationReport, Report
 from powerlens.readers import formats, load
 from powerlens.report import RENDERERS, render
 from powerlens.report.markdown import write_vault_notes
+from powerlens.systemic import load_declarations
 
 app = typer.Typer(
     help="Make the power in a conversation visible, with evidence for every claim.",
@@ -113,6 +114,10 @@ def analyze_command(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the report to this file.")
     ] = None,
+    declarations: Annotated[
+        Path | None,
+        typer.Option(help="Airing the Privilege: a TOML file of declared positions."),
+    ] = None,
     vault: Annotated[
         Path | None,
         typer.Option(help="With --format md: write one note per conversation into this vault."),
@@ -129,7 +134,11 @@ def analyze_command(
         )
     chosen_names = measures.split(",") if measures else None
     chosen = resolve_measures(chosen_names)
-    options = Options(helper=helper, reply_to_previous=reply_to == "previous")
+    options = Options(
+        helper=helper,
+        reply_to_previous=reply_to == "previous",
+        declarations=load_declarations(declarations) if declarations else None,
+    )
     tags = contexts_per_file(files, context or [])
     reports: list[ConversationReport] = []
     with progress_bar(len(files), "analysing") as advance:
@@ -166,7 +175,7 @@ def formats_command() -> None:
         typer.echo(name)
 
 
-COMMAND_MODULES: tuple[str, ...] = ("dyad", "corpus")
+COMMAND_MODULES: tuple[str, ...] = ("dyad", "corpus", "practice", "profile")
 """Modules in ``powerlens.commands`` whose ``register(app)`` adds their commands."""
 
 for _module in COMMAND_MODULES:

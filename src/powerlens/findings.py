@@ -211,8 +211,7 @@ def boundary_check(report: ConversationReport) -> list[Finding]:
             "respected": f"When {by} said no, the reply respected it.",
             "pressured": f"When {by} said no, the reply pressed on the request.",
             "punished": (
-                f"When {by} said no, the reply carried a cost "
-                "(anger, guilt, threat or withdrawal)."
+                f"When {by} said no, the reply carried a cost (anger, guilt, threat or withdrawal)."
             ),
             "unanswered": f"When {by} said no, nobody responded to it.",
         }.get(response, f"When {by} said no, the response was {response}.")
@@ -305,6 +304,37 @@ def therapeutic_dyad(report: ConversationReport) -> list[Finding]:
     ]
 
 
+def systemic_power(report: ConversationReport) -> list[Finding]:
+    """Declared systemic power per dyad beside the conversational power observed."""
+    section = report.sections.get("systemic") or {}
+    found = []
+    for dyad in section.get("dyads", []):
+        a, b, value = dyad["more_declared_power"], dyad["other"], dyad["declared_differential"]
+        if value < 0.2:
+            continue
+        parts = ", ".join(f"{k.replace('_', ' ')} {v:+.2f}" for k, v in dyad["components"].items())
+        statement = f"By what each declared, {a} holds more systemic power than {b} ({parts})."
+        if dyad["conflict_dynamics_pattern"]:
+            gap = dyad["observed_word_share_gap"]
+            statement += (
+                f" {a} also did more of the talking ({gap * 100:.0f} percentage points more of the"
+                " words): the pattern where the person with more systemic power also dominates "
+                "the conversation, and so has less incentive to change."
+            )
+        evidence = [u.id for u in report.conversation.utterances if u.speaker == a][:3]
+        found.append(
+            _finding(
+                "systemic_power",
+                statement,
+                min(1.0, value),
+                evidence,
+                "the mean of the declared components (income, money management, authority,"
+                " privileged groups)",
+            )
+        )
+    return found
+
+
 FINDERS: tuple[Callable[[ConversationReport], list[Finding]], ...] = (
     talk_share,
     interruptions,
@@ -316,6 +346,7 @@ FINDERS: tuple[Callable[[ConversationReport], list[Finding]], ...] = (
     manipulation,
     self_talk,
     therapeutic_dyad,
+    systemic_power,
 )
 """Finders in the order reports show them; add one function here to add a finding."""
 

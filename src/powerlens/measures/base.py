@@ -8,6 +8,7 @@ process pool or on a Dask cluster unchanged. A measure declares what it ``requir
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -25,6 +26,8 @@ class Options:
     """Name of the helping professional (therapist, coach) in a dyad, when known."""
     reply_to_previous: bool = False
     """Treat each utterance as a reply to the one before when the data has no reply links."""
+    declarations: Mapping[str, Any] | None = None
+    """Declared systemic positions by person (``powerlens.systemic.load_declarations``)."""
     extra: dict[str, Any] = field(default_factory=dict)
 
 
