@@ -49,14 +49,24 @@ class SpeakerTally:
     closed: int = 0
     last_word: int = 0
 
-    def add(self, other: SpeakerTally) -> None:
-        for name in self.__dataclass_fields__:
-            if name == "longest_monologue_words":
-                self.longest_monologue_words = max(
-                    self.longest_monologue_words, other.longest_monologue_words
-                )
-            else:
-                setattr(self, name, getattr(self, name) + getattr(other, name))
+    def plus(self, other: SpeakerTally) -> SpeakerTally:
+        """A new tally with both tallies' counts (the longest monologue is the longer one)."""
+        return SpeakerTally(
+            words=self.words + other.words,
+            utterances=self.utterances + other.utterances,
+            turns=self.turns + other.turns,
+            seconds=self.seconds + other.seconds,
+            longest_monologue_words=max(
+                self.longest_monologue_words, other.longest_monologue_words
+            ),
+            interruptions_made=self.interruptions_made + other.interruptions_made,
+            interruptions_received=self.interruptions_received + other.interruptions_received,
+            questions_asked=self.questions_asked + other.questions_asked,
+            questions_answered=self.questions_answered + other.questions_answered,
+            opened=self.opened + other.opened,
+            closed=self.closed + other.closed,
+            last_word=self.last_word + other.last_word,
+        )
 
 
 @dataclass
@@ -197,13 +207,15 @@ class Talk:
             return b
         if b.conversations == 0:
             return a
-        merged = TalkPartial(
-            timed=a.timed and b.timed, conversations=a.conversations + b.conversations
+        speakers = dict(a.speakers)
+        for name, tally in b.speakers.items():
+            mine = speakers.get(name)
+            speakers[name] = tally if mine is None else mine.plus(tally)
+        return TalkPartial(
+            speakers=speakers,
+            timed=a.timed and b.timed,
+            conversations=a.conversations + b.conversations,
         )
-        for source in (a, b):
-            for name, tally in source.speakers.items():
-                merged.speakers.setdefault(name, SpeakerTally()).add(tally)
-        return merged
 
     def finalize(self, partial: TalkPartial) -> MeasureResult:
         total_words = sum(t.words for t in partial.speakers.values())
