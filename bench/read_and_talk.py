@@ -35,17 +35,21 @@ def bare(path: Path) -> int:
 def pipeline(path: Path) -> int:
     """powerlens: stream conversations, tokenise each utterance once, run the talk measures."""
     from powerlens.language import tokenize_conversation
-    from powerlens.measures import Options
-    from powerlens.measures.talk import TALK, TalkPartial
+    from powerlens.measures import Options, fold
+    from powerlens.measures.talk import TALK
     from powerlens.readers.interchange import iter_conversations
 
     options = Options()
-    total = TalkPartial(conversations=0)
     count = 0
-    for conversation in iter_conversations(path):
-        tokens = tokenize_conversation(conversation)
-        total = TALK.combine(total, TALK.map(conversation, tokens, options))
-        count += len(conversation.utterances)
+
+    def partials():  # type: ignore[no-untyped-def]
+        nonlocal count
+        for conversation in iter_conversations(path):
+            count += len(conversation.utterances)
+            yield TALK.map(conversation, tokenize_conversation(conversation), options)
+
+    total = fold(TALK, partials())
+    assert total is not None
     result = TALK.finalize(total)
     assert sum(s["utterances"] for s in result.speakers.values()) == count
     return count
@@ -55,14 +59,18 @@ def run_phase(phase: str, path: Path) -> dict[str, float]:
     """Run one phase in a subprocess and return its count, seconds and peak memory."""
     output = subprocess.run(
         [sys.executable, __file__, "--phase", phase, "--file", str(path)],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     result: dict[str, float] = json.loads(output.strip().splitlines()[-1])
     return result
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     parser.add_argument("--utterances", type=int, default=1_000_000)
     parser.add_argument("--phase", choices=["bare", "pipeline"], help=argparse.SUPPRESS)
     parser.add_argument("--file", type=Path, help=argparse.SUPPRESS)

@@ -111,3 +111,35 @@ def test_talk_couple_example_floor() -> None:
 
 def test_talk_examples_exist() -> None:
     assert Path(EXAMPLES / "couple_disagreement.txt").is_file()
+
+
+def test_tokenize_matches_the_word_pattern_on_awkward_text() -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from powerlens.language.tokenize import WORD, tokenize
+
+    assert tokenize("Don’t you dare—ever! e-mail a_b@c.com, 10,000 'quoted'") == [
+        "don't", "you", "dare", "ever", "e", "mail", "a", "b", "c", "com", "10", "000", "quoted",
+    ]
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.text(max_size=60))
+    def same(text: str) -> None:
+        assert tokenize(text) == WORD.findall(text.lower().replace("’", "'"))
+
+    same()
+
+
+def test_fold_equals_sequential_combine() -> None:
+    from powerlens.measures import fold
+
+    convs = [conversation((f"S{i % 3}", "a b c " * (i + 1)), (f"S{(i + 1) % 3}", "d?")) for i in range(11)]
+    partials = [TALK.map(c, tokenize_conversation(c), Options()) for c in convs]
+    sequential = partials[0]
+    for p in partials[1:]:
+        sequential = TALK.combine(sequential, p)
+    folded = fold(TALK, iter(partials))
+    assert folded is not None
+    assert TALK.finalize(folded).speakers == TALK.finalize(sequential).speakers
+    assert fold(TALK, iter([])) is None

@@ -8,7 +8,7 @@ process pool or on a Dask cluster unchanged. A measure declares what it ``requir
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -48,6 +48,28 @@ class Measure(Protocol, Generic[Partial]):
     def finalize(self, partial: Partial) -> MeasureResult:
         """The result a report shows."""
         ...
+
+
+def fold(measure: Measure[Partial], partials: Iterable[Partial]) -> Partial | None:
+    """Combine a stream of partials as a balanced tree, in order.
+
+    Merging pairwise keeps each partial's size small until the end, so a corpus of n
+    conversations costs O(n log n) merges of small partials instead of n merges into one
+    ever-growing partial; only O(log n) partials are held at once. None for no partials.
+    """
+    stack: list[tuple[int, Partial]] = []
+    for partial in partials:
+        level = 0
+        while stack and stack[-1][0] == level:
+            _, earlier = stack.pop()
+            partial = measure.combine(earlier, partial)
+            level += 1
+        stack.append((level, partial))
+    result: Partial | None = None
+    while stack:
+        _, earlier = stack.pop()
+        result = earlier if result is None else measure.combine(earlier, result)
+    return result
 
 
 def missing_requirements(

@@ -28,7 +28,7 @@ from powerlens.lexicons import word_list
 from powerlens.measures.base import Options
 from powerlens.model import Conversation, MeasureResult, Signal, Utterance
 
-CUT_OFF = re.compile(r"(?:--|—|–)\s*$")
+CUT_OFF_MARKS = ("--", "—", "–")
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
@@ -103,44 +103,53 @@ class Talk:
         partial = TalkPartial(conversations=1, timed=conversation.has_timestamps())
         tallies = partial.speakers
         previous: Utterance | None = None
+        previous_speaker: str | None = None
         run_words = 0
         for utterance, words in zip(utterances, tokens, strict=True):
-            tally = tallies.get(utterance.speaker)
+            speaker = utterance.speaker
+            tally = tallies.get(speaker)
             if tally is None:
-                tally = tallies[utterance.speaker] = SpeakerTally()
+                tally = tallies[speaker] = SpeakerTally()
             n = len(words)
             tally.words += n
             tally.utterances += 1
-            if utterance.start is not None and utterance.end is not None:
-                tally.seconds += max(0.0, utterance.end - utterance.start)
-            if previous is None or previous.speaker != utterance.speaker:
+            start, end = utterance.start, utterance.end
+            if start is not None and end is not None and end > start:
+                tally.seconds += end - start
+            if speaker != previous_speaker:
                 tally.turns += 1
                 run_words = n
+                if previous is not None:
+                    kind = _interruption_kind(previous, utterance)
+                    if kind is not None:
+                        self._interrupted(partial, previous, utterance, kind)
             else:
                 run_words += n
             if run_words > tally.longest_monologue_words:
                 tally.longest_monologue_words = run_words
-            if previous is not None and previous.speaker != utterance.speaker:
-                kind = _interruption_kind(previous, utterance)
-                if kind is not None:
-                    tally.interruptions_made += 1
-                    tallies[previous.speaker].interruptions_received += 1
-                    partial.interruptions.append(
-                        {
-                            "utterance_id": utterance.id,
-                            "by": utterance.speaker,
-                            "of": previous.speaker,
-                            "interrupted_utterance_id": previous.id,
-                            "kind": kind,
-                            "span": (0, len(utterance.text)),
-                        }
-                    )
             if "?" in utterance.text:
                 tally.questions_asked += 1
-            previous = utterance
+            previous, previous_speaker = utterance, speaker
         self._answer_questions(conversation, partial)
         self._floor(conversation, tokens, partial)
         return partial
+
+    @staticmethod
+    def _interrupted(
+        partial: TalkPartial, previous: Utterance, utterance: Utterance, kind: str
+    ) -> None:
+        partial.speakers[utterance.speaker].interruptions_made += 1
+        partial.speakers[previous.speaker].interruptions_received += 1
+        partial.interruptions.append(
+            {
+                "utterance_id": utterance.id,
+                "by": utterance.speaker,
+                "of": previous.speaker,
+                "interrupted_utterance_id": previous.id,
+                "kind": kind,
+                "span": (0, len(utterance.text)),
+            }
+        )
 
     def _answer_questions(self, conversation: Conversation, partial: TalkPartial) -> None:
         utterances = conversation.utterances
@@ -269,7 +278,7 @@ def _interruption_kind(previous: Utterance, current: Utterance) -> str | None:
         and current.start < previous.end
     ):
         return "overlap"
-    if CUT_OFF.search(previous.text):
+    if previous.text.rstrip().endswith(CUT_OFF_MARKS):
         return "cut_off"
     return None
 
