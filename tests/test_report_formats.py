@@ -8,11 +8,10 @@ from pathlib import Path
 import pytest
 
 import powerlens
+from helpers import EXAMPLES
 from powerlens.model import Conversation, Utterance
 from powerlens.report import RENDERERS
 from powerlens.report.markdown import md_escape, write_vault_notes
-
-from helpers import EXAMPLES
 
 HOSTILE_TEXTS = [
     "<script>alert('x')</script>",

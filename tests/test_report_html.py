@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import powerlens
-from powerlens.model import Conversation, Utterance
-from powerlens.report.html import highlighted
-
 from browser import dump_dom, screenshot
 from helpers import EXAMPLES
+from powerlens.model import Conversation, Utterance
+from powerlens.report.html import highlighted
 
 HOSTILE = (
     "<script>document.title='pwned'</script>",
