@@ -1,0 +1,180 @@
+"""Power moves: bases of power, resources, Power Over / With / To, boundaries, proposals, self-talk.
+
+The heart of the framework: what each person does with power, utterance by utterance.
+
+- Bases of power (French & Raven 1959; Raven 1965): ``power_base`` signals labelled expert,
+  referent, legitimate, coercive, reward, informational.
+- Resources invoked (Tracking Influence's third question): ``resource`` signals labelled money,
+  time, social_capital, position, expertise.
+- Stance (VeneKlasen & Miller 2002): ``stance`` signals power_over (with a control-act
+  ``subtype``: command, prohibition, monitoring, isolation, economic_control,
+  deciding_for_another, dismissing; after Stark 2007), power_with, power_to.
+- ``boundary`` (refusal), ``proposal`` and ``self_talk`` (self_critical, appeasement) signals,
+  and the turn structures in ``structures.py``: the sections ``boundaries``, ``proposals`` and
+  ``decision``.
+
+Per speaker: ``power_over`` / ``power_with`` / ``power_to`` counts, ``refusals``,
+``refusals_respected`` and ``boundary_respect_rate`` (respected / all of their refusals, null
+when they made none). Self-talk signals are signals to explore, never a diagnosis.
+
+Known limits: see ``detect.py`` (rules, English only, unmarked irony) and ``structures.py``
+(turn order stands in for reply structure).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from powerlens.language import Tokens
+from powerlens.measures.base import Options
+from powerlens.measures.moves.detect import Hit
+from powerlens.measures.moves.structures import Turn, boundaries, proposals, refusal_hits, turns
+from powerlens.model import Conversation, MeasureResult, Signal
+
+APOLOGY = re.compile(r"\b(?:sorry|apologi[sz]e|my apologies|forgive me)\b", re.IGNORECASE)
+CONDOLENCE = re.compile(
+    r"\bsorry (?:to hear|for your loss|about your|that happened to)\b", re.IGNORECASE
+)
+REPEATED_APOLOGY = 3
+"""A speaker's third and later apologising utterances in one conversation are over-apology."""
+
+
+@dataclass
+class MovesPartial:
+    """Signals, per-speaker counts and turn structures for one or more conversations."""
+
+    conversations: int = 0
+    signals: list[Signal] = field(default_factory=list)
+    speakers: dict[str, dict[str, int]] = field(default_factory=dict)
+    boundaries: list[dict[str, Any]] = field(default_factory=list)
+    proposals: list[dict[str, Any]] = field(default_factory=list)
+    decisions: list[dict[str, Any]] = field(default_factory=list)
+
+
+COUNTS = ("power_over", "power_with", "power_to", "refusals", "refusals_respected")
+
+
+def _target(seq: list[Turn], i: int) -> str | None:
+    """The addressee: the last other speaker before ``i``, else the next one after it."""
+    speaker = seq[i].utterance.speaker
+    for j in [*range(i - 1, -1, -1), *range(i + 1, len(seq))]:
+        other: str = seq[j].utterance.speaker
+        if other != speaker:
+            return other
+    return None
+
+
+def _signal(turn: Turn, hit: Hit, target: str | None) -> Signal:
+    return Signal(
+        utterance_id=turn.utterance.id,
+        speaker=turn.utterance.speaker,
+        family=hit.family,
+        label=hit.label,
+        span=hit.span,
+        score=hit.score,
+        source=f"rule:{hit.rule}",
+        target=target,
+        subtype=hit.subtype,
+    )
+
+
+def _repeated_apologies(seq: list[Turn]) -> dict[int, Hit]:
+    """Over-apology across turns: a speaker's third and later apologising utterances."""
+    seen: dict[str, int] = {}
+    found: dict[int, Hit] = {}
+    for i, turn in enumerate(seq):
+        match = APOLOGY.search(turn.utterance.text)
+        if match is None or CONDOLENCE.search(turn.utterance.text):
+            continue
+        speaker = turn.utterance.speaker
+        seen[speaker] = seen.get(speaker, 0) + 1
+        if seen[speaker] >= REPEATED_APOLOGY and not turn.has("self_talk", "appeasement"):
+            found[i] = Hit(
+                "self_talk",
+                "appeasement",
+                "over_apology",
+                match.span(),
+                0.6,
+                "self_talk.repeated_apology",
+            )
+    return found
+
+
+class Moves:
+    """The power-moves measure family (map / combine / finalize)."""
+
+    name = "moves"
+    requires: frozenset[str] = frozenset()
+
+    def map(self, conversation: Conversation, tokens: Tokens, options: Options) -> MovesPartial:
+        seq = turns(conversation.utterances)
+        partial = MovesPartial(conversations=1)
+        for name in conversation.speaker_names():
+            partial.speakers[name] = dict.fromkeys(COUNTS, 0)
+        apologies = _repeated_apologies(seq)
+        for i, turn in enumerate(seq):
+            target = _target(seq, i)
+            counted = refusal_hits(seq, i)
+            tally = partial.speakers[turn.utterance.speaker]
+            extra = [apologies[i]] if i in apologies else []
+            for hit in [*turn.hits, *extra]:
+                if hit.family == "boundary" and hit not in counted:
+                    continue
+                if hit.family == "stance":
+                    tally[hit.label] += 1
+                partial.signals.append(_signal(turn, hit, target))
+        partial.boundaries = boundaries(seq)
+        for entry in partial.boundaries:
+            tally = partial.speakers[entry["by"]]
+            tally["refusals"] += 1
+            tally["refusals_respected"] += entry["response"] == "respected"
+        partial.proposals, decision = proposals(seq)
+        partial.decisions = [decision]
+        return partial
+
+    def combine(self, a: MovesPartial, b: MovesPartial) -> MovesPartial:
+        merged = MovesPartial(
+            conversations=a.conversations + b.conversations,
+            signals=a.signals + b.signals,
+            boundaries=a.boundaries + b.boundaries,
+            proposals=a.proposals + b.proposals,
+            decisions=a.decisions + b.decisions,
+        )
+        for source in (a, b):
+            for name, counts in source.speakers.items():
+                into = merged.speakers.setdefault(name, dict.fromkeys(COUNTS, 0))
+                for key, value in counts.items():
+                    into[key] += value
+        return merged
+
+    def finalize(self, partial: MovesPartial) -> MeasureResult:
+        speakers: dict[str, dict[str, Any]] = {}
+        for name, counts in partial.speakers.items():
+            refusals = counts["refusals"]
+            speakers[name] = {
+                **counts,
+                "boundary_respect_rate": counts["refusals_respected"] / refusals
+                if refusals
+                else None,
+            }
+        decision = (
+            partial.decisions[0]
+            if len(partial.decisions) == 1
+            else {"plan_of": None, "evidence": []}
+        )
+        return MeasureResult(
+            speakers=speakers,
+            signals=list(partial.signals),
+            sections={
+                "boundaries": partial.boundaries,
+                "proposals": partial.proposals,
+                "decision": decision,
+            },
+        )
+
+
+MOVES = Moves()
+
+__all__ = ["MOVES", "Moves", "MovesPartial"]

@@ -1,0 +1,106 @@
+"""Stance (Power Over / With / To) and control-act subtypes, with hard negatives."""
+
+from __future__ import annotations
+
+import pytest
+
+from moves_cases import labels, subtypes
+
+OVER = [
+    ("Give me your phone.", "monitoring"),
+    ("Go to your room.", "command"),
+    ("Shut up and listen.", "command"),
+    ("Sit down. Now.", "command"),
+    ("You will apologise to your sister.", "command"),
+    ("I need you to send the figures by five.", "command"),
+    ("You have to be home by ten.", "command"),
+    ("Do as I say.", "command"),
+    ("Clean your room right now.", "command"),
+    ("Can you just shut up?", "command"),
+    ("You're not allowed to go to that party.", "prohibition"),
+    ("Don't you dare talk to me like that.", "prohibition"),
+    ("You can't see him again.", "prohibition"),
+    ("I won't let you quit.", "prohibition"),
+    ("Text me every time you leave the house.", "monitoring"),
+    ("Let me see your messages.", "monitoring"),
+    ("Who were you texting?", "monitoring"),
+    ("I want to know where you are at all times.", "monitoring"),
+    ("Share your location with me.", "monitoring"),
+    ("I don't want you seeing your friends anymore.", "isolation"),
+    ("Your sister is a bad influence.", "isolation"),
+    ("Stay away from your family.", "isolation"),
+    ("It's them or me.", "isolation"),
+    ("Give me your bank card.", "economic_control"),
+    ("You need my permission to buy anything.", "economic_control"),
+    ("Show me every receipt.", "economic_control"),
+    ("I'll keep your salary, you'd only waste it.", "economic_control"),
+    ("I've already signed you up for the course.", "deciding_for_another"),
+    ("You're going whether you like it or not.", "deciding_for_another"),
+    ("End of discussion.", "deciding_for_another"),
+    ("Nobody asked you.", "dismissing"),
+    ("That's a stupid idea.", "dismissing"),
+    ("You're overreacting.", "dismissing"),
+]
+
+WITH = [
+    "Let's figure it out together.",
+    "What do you think we should do?",
+    "Nice, and we could add a trial week to your idea.",
+    "How about we split the driving?",
+    "Would you like to join us on Saturday?",
+    "It's up to you.",
+    "Good point, and what if we asked Sam too?",
+    "Any thoughts on the budget?",
+    "What would you prefer?",
+    "Why don't we take turns?",
+]
+
+TO = [
+    "I've signed up for the evening class.",
+    "I decided to go back to university.",
+    "I'm going to apply for the job.",
+    "I can handle this myself.",
+    "It's my life.",
+    "I'll decide for myself.",
+    "I've applied for the manager role.",
+    "I've started my own business.",
+]
+
+NOT_OVER = [
+    "Could you pass the salt?",
+    "Would you mind closing the window?",
+    "Can you send me the link when you get a sec?",
+    "Will you clean the kitchen later?",
+    "You have to try the tiramisu!",
+    "You have to come and see the garden.",
+    "You must be exhausted.",
+    "She told me 'go to your room' like I was ten.",
+    "I would never tell you who you can see.",
+    "Shut up, that's hilarious lol",
+    "I'm not saying you're not allowed to go.",
+    "Don't forget the bread.",
+    "If I said give me your phone, would you?",
+    "Your call was cut off.",
+    "You need to relax, it's the weekend.",
+]
+
+
+@pytest.mark.parametrize(("text", "subtype"), OVER)
+def test_moves_stance_power_over_subtype(text: str, subtype: str) -> None:
+    assert subtype in subtypes(text, "stance", "power_over")
+
+
+@pytest.mark.parametrize("text", WITH)
+def test_moves_stance_power_with(text: str) -> None:
+    found = labels(text, "stance")
+    assert "power_with" in found and "power_over" not in found
+
+
+@pytest.mark.parametrize("text", TO)
+def test_moves_stance_power_to(text: str) -> None:
+    assert labels(text, "stance") == {"power_to"}
+
+
+@pytest.mark.parametrize("text", NOT_OVER)
+def test_moves_stance_hard_negative_is_not_power_over(text: str) -> None:
+    assert "power_over" not in labels(text, "stance")
