@@ -23,12 +23,12 @@ from powerlens.model import Conversation
 from powerlens.readers.textfile import head
 
 READER_MODULES = (
-    # "subtitles",
-    # "whatsapp",
-    # "interchange",
-    # "convokit",
-    # "email",
-    # "slack",
+    "subtitles",
+    "whatsapp",
+    "interchange",
+    "convokit",
+    "email",
+    "slack",
     "plain",
 )
 """Reader modules in sniffing order; ``plain`` is last because it accepts the most."""
