@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -9,7 +12,7 @@ import pytest
 from powerlens.validation import data_root
 
 ROOT = data_root()
-pytestmark = pytest.mark.skipif(
+needs_data = pytest.mark.skipif(
     ROOT is None or not (ROOT / "scotus_oyez").is_dir(),
     reason="needs ../shared/data/scotus_oyez (the Oyez transcripts); not in a user's clone",
 )
@@ -23,6 +26,7 @@ def result() -> dict[str, Any]:
     return run(ROOT, quick=True)
 
 
+@needs_data
 def test_validation_accommodation_both_directions_coordinate(result: dict[str, Any]) -> None:
     # coordination exists in both directions: every aggregate interval lies above zero
     for direction in ("advocates_to_justices", "justices_to_advocates"):
@@ -32,14 +36,38 @@ def test_validation_accommodation_both_directions_coordinate(result: dict[str, A
     assert result["advocates_to_justices"]["n_exchanges"] > 8000
 
 
-def test_validation_accommodation_direction_is_not_the_papers(result: dict[str, Any]) -> None:
-    # measured (docs/validation.md): on Oyez 2000-2009 the paper's direction (advocates
-    # coordinating more) does not reproduce; the difference is not significant
+@needs_data
+def test_validation_accommodation_advocates_coordinate_more_on_agg3(result: dict[str, Any]) -> None:
+    # measured (docs/validation.md), speaker per case, target threshold 5 as in ConvoKit's
+    # Supreme Court example: quick sample agg3 +0.0248 vs +0.0199, p = 0.15 (full run
+    # +0.0264 vs +0.0225, p = 0.003); agg1 and agg2 intervals overlap, so the quick test
+    # asserts the agg3 direction and the markers, not significance
     a2j, j2a = result["advocates_to_justices"], result["justices_to_advocates"]
-    assert a2j["p_value"] > 0.05
-    assert a2j["aggregate"]["agg3"] < j2a["aggregate"]["agg3"] + 0.005
+    assert a2j["aggregate"]["agg3"] > j2a["aggregate"]["agg3"] + 0.002
+    assert a2j["aggregate"]["agg1"] > j2a["aggregate"]["agg1"] - 0.003
+    higher = [
+        m for m in result["markers"] if a2j["markers"][m]["score"] > j2a["markers"][m]["score"]
+    ]
+    assert len(higher) >= 5, higher
+    assert {"auxverb", "ipron", "ppron"} <= set(higher)
 
 
+@needs_data
+def test_validation_accommodation_turns_merged_and_roles_dated(result: dict[str, Any]) -> None:
+    # consecutive turns of one speaker are one utterance; section openings have no reply
+    from powerlens.validation.accommodation import load_oyez
+
+    assert ROOT is not None
+    conversation = next(iter(load_oyez(ROOT, quick=True)))
+    turns = conversation.utterances
+    assert all(
+        a.speaker != b.speaker or b.reply_to is None for a, b in zip(turns, turns[1:], strict=False)
+    )
+    assert sum(u.reply_to is None for u in turns) >= 2
+    assert result["unit"].startswith("speaker per case")
+
+
+@needs_data
 def test_validation_pronoun_status_you_separates_justices(result: dict[str, Any]) -> None:
     ps = result["pronoun_status"]
     assert ps["you_rate"]["auc"] > 0.8
@@ -47,3 +75,60 @@ def test_validation_pronoun_status_you_separates_justices(result: dict[str, Any]
     assert ps["status_index"]["auc"] > 0.65
     # against Kacewicz et al.: justices use "I" more here, not less
     assert ps["i_rate"]["cohens_d"] > 0.2
+
+
+def _turn(who: str | None, text: str, justice_since: int | None = None) -> dict[str, Any]:
+    roles = (
+        None if justice_since is None else [{"type": "scotus_justice", "date_start": justice_since}]
+    )
+    speaker = None if who is None else {"identifier": who, "name": who, "roles": roles}
+    return {"speaker": speaker, "start": 0, "stop": 1, "text_blocks": [{"text": text}]}
+
+
+def test_validation_accommodation_oyez_loader(tmp_path: Path) -> None:
+    from powerlens.validation.accommodation import read_oyez
+
+    chief = 0  # a justice since 1970
+    later = 1_127_970_000  # a justice only from September 2005
+    data = {
+        "title": "Oral Argument - October 02, 2000",
+        "transcript": {
+            "sections": [
+                {
+                    "turns": [
+                        _turn("rehnquist", "We'll hear argument next. Mr. Roberts.", chief),
+                        _turn("roberts", "Mr. Chief Justice, and may it please the Court.", later),
+                        _turn("oconnor", "Did the company have a provision?", chief),
+                        _turn("roberts", "Yes.", later),
+                        _turn("roberts", "The agreement said so.", later),
+                        _turn(None, "Well known to whom?"),
+                        _turn("roberts", "To the union.", later),
+                        _turn("rehnquist", "Thank you, Mr. Roberts. Ms. Smith.", chief),
+                    ]
+                },
+                {"turns": [_turn("smith", "Mr. Chief Justice, and may it please the Court.")]},
+            ]
+        },
+    }
+    path = tmp_path / "2000.99-1-t01.json.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as handle:
+        json.dump(data, handle)
+    conversation = read_oyez(path)
+    assert conversation is not None
+    rows = [(u.speaker, u.text, u.reply_to) for u in conversation.utterances]
+    assert rows == [
+        ("rehnquist", "We'll hear argument next. Mr. Roberts.", None),
+        ("roberts@advocate", "Mr. Chief Justice, and may it please the Court.", None),
+        ("oconnor", "Did the company have a provision?", "2000.99-1-t01:1"),
+        ("roberts@advocate", "Yes. The agreement said so.", "2000.99-1-t01:2"),
+        ("roberts@advocate", "To the union.", None),
+        ("rehnquist", "Thank you, Mr. Roberts. Ms. Smith.", "2000.99-1-t01:4"),
+        ("smith", "Mr. Chief Justice, and may it please the Court.", None),
+    ]
+    justice = {n: s.meta["is_justice"] for n, s in conversation.speakers.items()}
+    assert justice == {
+        "rehnquist": True,
+        "roberts@advocate": False,
+        "oconnor": True,
+        "smith": False,
+    }

@@ -1,11 +1,17 @@
 """Validation of accommodation and pronoun status on U.S. Supreme Court oral arguments.
 
-Data: Oyez transcripts of terms 2000-2009 (``scotus_oyez``, see its SOURCE.md). Each turn is
-an utterance; a speaker with a Supreme Court justice role is a justice, every other named
-speaker an advocate; turns without a speaker are dropped. As in "Echoes of power"
-(Danescu-Niculescu-Mizil et al., WWW 2012), consecutive turns make the exchanges: each turn
-replies to the last turn before it by another speaker. A speaker is the same person across
-cases (Oyez identifier).
+Data: Oyez transcripts of terms 2000-2009 (``scotus_oyez``, see its SOURCE.md). A turn is a
+speaker's whole speech until someone else speaks (consecutive Oyez turns of one speaker are
+merged); as in "Echoes of power" (Danescu-Niculescu-Mizil et al., WWW 2012), each turn replies
+to the turn just before it. No exchange crosses a section, starts from an advocate's opening
+statement or spans a turn whose speaker Oyez does not name (see ``read_oyez``). A speaker is a
+justice when a justice role of theirs began by the argument date.
+
+The main unit is a speaker in one case, with ConvoKit's Supreme Court settings: its
+``Coordination.summarize`` documents ``split_by_attribs`` "e.g. in supreme court transcripts,
+you may want to treat the same lawyer as a different person across different cases", and its
+Supreme Court example scores with ``target_thresh=5``. The default threshold (3) and one unit
+per person across cases are reported beside it.
 
 Checks:
 - coordination of advocates towards justices against justices towards advocates, per marker
@@ -23,7 +29,9 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import json
+import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +40,7 @@ import numpy as np
 from powerlens.language import tokenize
 from powerlens.measures.accommodation import (
     MarkerMatcher,
+    Thresholds,
     compare_groups,
     coordination_counts,
 )
@@ -42,6 +51,8 @@ DATASET = "scotus_oyez"
 QUICK_STEP = 8
 MIN_WORDS = 100
 JUSTICES = "true"
+CASE_TARGET_THRESH = 5
+"""ConvoKit's Supreme Court coordination example scores with ``target_thresh=5``."""
 ADVOCATES = "false"
 
 
@@ -51,49 +62,91 @@ def transcript_files(data_root: Path, *, quick: bool = False) -> list[Path]:
     return files[::QUICK_STEP] if quick else files
 
 
+def argument_time(data: dict[str, Any], path: Path) -> float:
+    """When the argument was heard (Unix seconds): the title's date, else October 1 of the term."""
+    match = _DATE.search(str(data.get("title") or ""))
+    if match:
+        try:
+            day = datetime.strptime(match.group(1), "%B %d, %Y")
+            return day.replace(tzinfo=UTC).timestamp()
+        except ValueError:
+            pass
+    term = int(path.name[:4]) if path.name[:4].isdigit() else 1970
+    return datetime(term, 10, 1, tzinfo=UTC).timestamp()
+
+
+_DATE = re.compile(r"([A-Z][a-z]+ \d{1,2}, \d{4})")
+
+
+def _is_justice(roles: list[Any], when: float) -> tuple[bool, bool]:
+    """(justice at ``when``, justice at some time): a justice role that began by then counts."""
+    starts = [
+        float(r.get("date_start") or 0)
+        for r in roles
+        if isinstance(r, dict) and r.get("type") == "scotus_justice"
+    ]
+    return any(start <= when for start in starts), bool(starts)
+
+
 def read_oyez(path: Path) -> Conversation | None:
-    """One Oyez transcript as a conversation (None when it has no transcript)."""
+    """One Oyez transcript as a conversation (None when it has no transcript).
+
+    A turn is a speaker's whole speech until someone else speaks: consecutive turns of one
+    speaker are merged. Each turn replies to the turn just before it. Three things leave a turn
+    without a reply link: it opens a section (each section is one advocate's prepared
+    presentation, "Mr. Chief Justice, and may it please the Court", not an answer to the Chief
+    Justice calling the advocate), it follows a turn whose speaker Oyez does not name (who was
+    answered is unknown; the unnamed turn itself is dropped), or it is the first turn.
+    A speaker is a justice when a Supreme Court justice role of theirs began on or before the
+    argument date; a later justice arguing as an advocate (John Roberts in 2000-2002) is an
+    advocate there, under the name ``<identifier>@advocate``.
+    """
     with gzip.open(path, "rt", encoding="utf-8") as handle:
         data = json.load(handle)
     transcript = data.get("transcript")
     if not transcript:
         return None
-    utterances: list[Utterance] = []
+    when = argument_time(data, path)
+    stem = path.name.split(".json")[0]
+    rows: list[dict[str, Any]] = []
     speakers: dict[str, Speaker] = {}
-    last_by_other: str | None = None
-    last_speaker: str | None = None
-    last_id: str | None = None
     for section in transcript.get("sections") or []:
+        previous: dict[str, Any] | None = None  # the last named turn, None after a break
+        opened = False  # whether the section's presenting advocate has begun
         for turn in section.get("turns") or []:
             who = turn.get("speaker")
-            if not who:
-                continue
-            name = who.get("identifier") or who.get("name")
             text = " ".join(b.get("text", "") for b in turn.get("text_blocks") or []).strip()
-            if not name or not text:
+            if not text:
                 continue
-            roles = who.get("roles") or []
-            justice = any(r and r.get("type") == "scotus_justice" for r in roles)
+            name = (who.get("identifier") or who.get("name")) if who else None
+            if not name:
+                previous = None
+                continue
+            justice, ever = _is_justice(who.get("roles") or [], when)
+            if ever and not justice:
+                name = f"{name}@advocate"
             speakers.setdefault(name, Speaker(name, {"is_justice": justice}))
-            if name != last_speaker:
-                last_by_other = last_id
-            uid = f"{path.name.split('.json')[0]}:{len(utterances)}"
-            utterances.append(
-                Utterance(
-                    id=uid,
-                    speaker=name,
-                    text=text,
-                    start=turn.get("start"),
-                    end=turn.get("stop"),
-                    reply_to=last_by_other,
-                )
-            )
-            last_speaker, last_id = name, uid
-    if not utterances:
+            if previous is not None and previous["speaker"] == name:
+                previous["text"] += " " + text
+                previous["end"] = turn.get("stop", previous["end"])
+                continue
+            row = {
+                "id": f"{stem}:{len(rows)}",
+                "speaker": name,
+                "text": text,
+                "start": turn.get("start"),
+                "end": turn.get("stop"),
+                "reply_to": previous["id"] if previous is not None and opened else None,
+            }
+            if not justice:
+                opened = True
+            rows.append(row)
+            previous = row
+    if not rows:
         return None
     return Conversation(
-        id=path.name.split(".json")[0],
-        utterances=tuple(utterances),
+        id=stem,
+        utterances=tuple(Utterance(**row) for row in rows),
         source=str(path),
         speakers=speakers,
     )
@@ -137,23 +190,31 @@ def run(data_root: Path, *, quick: bool = False) -> dict[str, Any]:
         for name, speaker in conversation.speakers.items():
             groups.setdefault(name, JUSTICES if speaker.meta["is_justice"] else ADVOCATES)
     matcher = MarkerMatcher()
-    counts = coordination_counts(conversations, markers=matcher)
-    coordination = compare_groups(
-        counts,
-        groups,
-        n_bootstrap=300 if quick else 2000,
-        n_permutations=300 if quick else 5000,
-        seed=0,
+    n_boot, n_perm = (300, 300) if quick else (2000, 5000)
+    case_counts = coordination_counts([_per_case(c) for c in conversations], markers=matcher)
+    case_groups = {f"{c.id}|{n}": groups[n] for c in conversations for n in c.speakers}
+
+    def directions(counts: Any, unit_groups: dict[str, str], thresholds: Thresholds) -> Any:
+        result = compare_groups(
+            counts,
+            unit_groups,
+            thresholds=thresholds,
+            n_bootstrap=n_boot,
+            n_permutations=n_perm,
+            seed=0,
+        )
+        by = {(e["speakers"], e["targets"]): e for e in result["directed"]}
+        return result["markers"], {
+            "advocates_to_justices": by[(ADVOCATES, JUSTICES)],
+            "justices_to_advocates": by[(JUSTICES, ADVOCATES)],
+            "thresholds": result["thresholds"],
+        }
+
+    markers, main = directions(case_counts, case_groups, Thresholds(target=CASE_TARGET_THRESH))
+    _, case_default = directions(case_counts, case_groups, Thresholds())
+    _, per_person = directions(
+        coordination_counts(conversations, markers=matcher), groups, Thresholds()
     )
-    directed = {(e["speakers"], e["targets"]): e for e in coordination["directed"]}
-    per_case = compare_groups(
-        coordination_counts([_per_case(c) for c in conversations], markers=matcher),
-        {f"{c.id}|{n}": groups[n] for c in conversations for n in c.speakers},
-        n_bootstrap=300 if quick else 2000,
-        n_permutations=300 if quick else 5000,
-        seed=0,
-    )
-    split = {(e["speakers"], e["targets"]): e for e in per_case["directed"]}
     pronouns = _pronoun_status(conversations)
     return {
         "dataset": DATASET,
@@ -162,13 +223,12 @@ def run(data_root: Path, *, quick: bool = False) -> dict[str, Any]:
         "utterances": sum(len(c.utterances) for c in conversations),
         "justices": sum(1 for g in groups.values() if g == JUSTICES),
         "advocates": sum(1 for g in groups.values() if g == ADVOCATES),
-        "markers": coordination["markers"],
-        "advocates_to_justices": directed[(ADVOCATES, JUSTICES)],
-        "justices_to_advocates": directed[(JUSTICES, ADVOCATES)],
-        "per_case": {
-            "advocates_to_justices": split[(ADVOCATES, JUSTICES)],
-            "justices_to_advocates": split[(JUSTICES, ADVOCATES)],
-        },
+        "markers": markers,
+        "unit": f"speaker per case, target threshold {CASE_TARGET_THRESH}",
+        "advocates_to_justices": main["advocates_to_justices"],
+        "justices_to_advocates": main["justices_to_advocates"],
+        "per_case_target3": case_default,
+        "per_person": per_person,
         "pronoun_status": pronouns,
     }
 
@@ -256,19 +316,25 @@ def to_markdown(result: dict[str, Any]) -> str:
             f"| **{name}** | {_f(a2j['aggregate'][name])}{_ci(a2j['aggregate_ci'][name])} "
             f"| {_f(j2a['aggregate'][name])}{_ci(j2a['aggregate_ci'][name])} | {p} |"
         )
-    split = result["per_case"]
-    for name in ("agg1", "agg2", "agg3"):
-        x, y = split["advocates_to_justices"], split["justices_to_advocates"]
-        p = f"{x['p_value']:.4f}" if name == "agg3" and x["p_value"] is not None else ""
-        lines.append(
-            f"| {name}, speaker per case | {_f(x['aggregate'][name])}"
-            f"{_ci(x['aggregate_ci'][name])} | {_f(y['aggregate'][name])}"
-            f"{_ci(y['aggregate_ci'][name])} | {p} |"
-        )
+    for label, key in (
+        ("speaker per case, target threshold 3", "per_case_target3"),
+        ("speaker = one person across cases", "per_person"),
+    ):
+        x, y = result[key]["advocates_to_justices"], result[key]["justices_to_advocates"]
+        for name in ("agg1", "agg2", "agg3"):
+            p = f"{x['p_value']:.4f}" if name == "agg3" and x["p_value"] is not None else ""
+            lines.append(
+                f"| {name}, {label} | {_f(x['aggregate'][name])}"
+                f"{_ci(x['aggregate_ci'][name])} | {_f(y['aggregate'][name])}"
+                f"{_ci(y['aggregate_ci'][name])} | {p} |"
+            )
     lines += [
         "",
-        f"Exchanges: advocates → justices {a2j['n_exchanges']:,} ({a2j['n_speakers']} speakers "
-        f"scored), justices → advocates {j2a['n_exchanges']:,} ({j2a['n_speakers']} speakers).",
+        f"Exchanges: advocates → justices {a2j['n_exchanges']:,} ({a2j['n_speakers']} units "
+        f"scored), justices → advocates {j2a['n_exchanges']:,} ({j2a['n_speakers']} units); "
+        f"main rows: {result['unit']}. Per person: "
+        f"{result['per_person']['advocates_to_justices']['n_speakers']} advocates, "
+        f"{result['per_person']['justices_to_advocates']['n_speakers']} justices scored.",
         "",
     ]
     ps = result["pronoun_status"]
