@@ -14,6 +14,7 @@ from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -51,7 +52,8 @@ def fail_cleanly(command: Callable[..., T]) -> Callable[..., T]:
         try:
             return command(*args, **kwargs)
         except PowerlensError as error:
-            err.print(f"[red]error:[/red] {error}", markup=True, highlight=False, soft_wrap=True)
+            message = escape(str(error))
+            err.print(f"[red]error:[/red] {message}", markup=True, highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
 
     return wrapper
@@ -175,7 +177,7 @@ def formats_command() -> None:
         typer.echo(name)
 
 
-COMMAND_MODULES: tuple[str, ...] = ("dyad", "corpus", "practice", "profile")
+COMMAND_MODULES: tuple[str, ...] = ("dyad", "corpus", "corpus_run", "practice", "profile", "serve")
 """Modules in ``powerlens.commands`` whose ``register(app)`` adds their commands."""
 
 for _module in COMMAND_MODULES:

@@ -1,0 +1,160 @@
+"""The web app in a real headless browser (Debian's chromium driven by Playwright).
+
+Starts the app with uvicorn on a free loopback port, then pastes, reads, follows a finding
+to its turn, runs a practice, reopens the case, quick-exits and deletes; a hostile
+transcript must run no script. Screenshots go to tests/screenshots/ (gitignored).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from helpers import EXAMPLES, REPO
+from powerlens.web import Settings, create_app
+from powerlens.web.server import background
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SHOTS = REPO / "tests" / "screenshots"
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)"
+)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Iterator[str]:
+    url, stop = background(create_app(Settings(data_dir=tmp_path / "data")))
+    yield url
+    stop()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 900, "height": 1200})
+    yield context.new_page()
+    context.close()
+
+
+def shot(page: Any, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"web-{name}.png"), full_page=True)
+
+
+def test_web_e2e_paste_read_practice_reopen_exit_delete(page: Any, site: str) -> None:
+    page.goto(site + "/")
+    shot(page, "index")
+    page.fill("#text", (EXAMPLES / "couple_disagreement.txt").read_text(encoding="utf-8"))
+    page.fill("input[name=context]", "couple")
+    page.click("#analyse")
+    page.wait_for_url("**/cases/1")
+    assert page.locator("section.finding").count() >= 2
+    chart = page.locator("svg.chart").first
+    assert chart.is_visible() and chart.bounding_box()["width"] > 100
+    shot(page, "report")
+
+    quote = page.locator("#f0 blockquote a").first
+    target = quote.get_attribute("href")
+    quote.click()
+    page.wait_for_function(f"location.hash === '{target}'")
+    assert page.evaluate("document.querySelector(':target').id") == target.lstrip("#")
+    colour = page.evaluate("getComputedStyle(document.querySelector(':target')).backgroundColor")
+    assert colour == "rgb(255, 246, 213)"  # .utt:target from the HTML report's style
+
+    page.click("#practice-tracking-influence")
+    page.wait_for_url("**/practice/tracking-influence")
+    assert "words (" in page.locator(".found").first.inner_text()  # pre-filled
+    answers = page.locator("textarea[name=answer]")
+    answers.nth(0).fill("Alex, by far")
+    answers.nth(1).fill("The train to his parents")
+    page.click("#save")
+    page.wait_for_selector("#saved")
+    shot(page, "practice")
+
+    page.goto(site + "/")
+    page.click("#cases a[href='/cases/1']")
+    page.wait_for_url("**/cases/1")
+    assert page.locator("section.finding").count() >= 2
+    page.click("#practice-tracking-influence")
+    page.wait_for_url("**/practice/tracking-influence")
+    assert page.locator("textarea[name=answer]").nth(1).input_value() == "The train to his parents"
+
+    page.goto(site + "/people/Alex")
+    assert page.locator("#profile").is_visible()
+    shot(page, "profile")
+
+    page.goto(site + "/cases/1")
+    entries = page.evaluate("history.length")
+    page.keyboard.press("Escape")
+    page.keyboard.press("Escape")
+    page.wait_for_url("**/weather")
+    assert page.title() == "Weather"
+    assert page.evaluate("history.length") == entries  # replaced, not added
+    shot(page, "weather")
+
+    page.goto(site + "/cases/1")
+    page.click("#quick-exit")
+    page.wait_for_url("**/weather")
+
+    page.goto(site + "/cases/1")
+    page.click("#delete")
+    page.wait_for_url("**/?deleted=1")
+    assert page.locator("#notice").is_visible() and page.locator("#empty").is_visible()
+    page.goto(site + "/cases/1")
+    assert page.locator("h1").inner_text() == "Not found"
+
+
+def test_web_e2e_drop_a_file_and_hostile_text_runs_no_script(page: Any, site: str) -> None:
+    dialogs: list[str] = []
+    errors: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    hostile = (
+        "Eve: <script>document.title='pwned';alert(1)</script>\n"
+        "Bob: <img src=x onerror=\"document.title='pwned';alert(2)\">\n"
+        "<b>Eve</b>: \"><svg onload=alert(3)> </div></article><script>alert(4)</script>\n"
+        "Bob: <a href=\"javascript:alert(5)\" id=evil>click</a> مرحبا 😀\n"
+    )
+    page.goto(site + "/")
+    page.evaluate(
+        """text => {
+            const data = new DataTransfer();
+            data.items.add(new File([text], "hostile chat.txt", {type: "text/plain"}));
+            const zone = document.getElementById("dropzone");
+            zone.dispatchEvent(new DragEvent("drop", {dataTransfer: data, bubbles: true, cancelable: true}));
+        }""",
+        hostile,
+    )
+    assert page.locator("#dropname").inner_text() == "Chosen: hostile chat.txt"
+    page.click("#analyse")
+    page.wait_for_url("**/cases/1")
+    page.wait_for_timeout(300)
+    assert page.title() == "Case 1 · powerlens"
+    assert page.locator("script").count() == 1  # only the app's own /static/app.js
+    assert page.locator("#evil").count() == 0 and page.locator("img").count() == 0
+    assert "<script>document.title='pwned'" in page.locator("#u0").inner_text()
+    assert "<img src=x onerror=" in page.locator("#u1").inner_text()
+    shot(page, "hostile")
+    assert dialogs == [] and errors == []
