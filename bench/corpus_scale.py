@@ -1,0 +1,112 @@
+"""Corpus engine at scale: throughput, peak memory and scale-out over synthetic corpora.
+
+    python bench/corpus_scale.py [--sizes 10000,100000,1000000] [--ten-million]
+                                 [--measures talk,accommodation,pronoun_status]
+                                 [--scaleout-size 100000] [--data bench/.data]
+
+Each corpus is generated once by ``bench/synthetic.py`` (English function-word frequencies,
+Zipf content words, reply chains) into ``--data`` and reused. Every run is a fresh
+subprocess, so its time and peak memory (the largest resident set of the driver or any
+worker process it waited for) are its own.
+
+1. Throughput: the ``local`` engine on each size: seconds, utterances per second per core and
+   peak memory. Linear cost shows as a flat utterances-per-second column.
+2. Scale-out: ``processes`` and ``dask`` with 1 and 2 workers on ``--scaleout-size``
+   utterances; speedup against the same engine with one worker, efficiency = speedup / workers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+RUN = r"""
+import json, resource, sys, time
+from pathlib import Path
+from powerlens.corpus import RunConfig, run_corpus
+data, out, engine, workers, measures = sys.argv[1:6]
+started = time.perf_counter()
+manifest = run_corpus(RunConfig(data, Path(out), measures=tuple(measures.split(",")),
+                                engine=engine, workers=int(workers), fresh=True,
+                                partition_rows=int(sys.argv[6])))
+seconds = time.perf_counter() - started
+own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(json.dumps({"seconds": seconds, "peak_mb": max(own, kids) / 1024,
+                  "utterances": manifest["counts"]["read"], "timings": manifest["timings"]}))
+"""
+
+
+def corpus(folder: Path, n: int) -> Path:
+    """The synthetic corpus of ``n`` utterances, generated once."""
+    sys.path.insert(0, str(HERE))
+    from synthetic import generate
+
+    path = folder / f"synthetic-{n}.jsonl"
+    if not path.is_file():
+        generate(path, n)
+    return path
+
+
+def run(data: Path, out: Path, engine: str, workers: int, measures: str, rows: int) -> dict:
+    """One corpus run in a fresh interpreter."""
+    done = subprocess.run(
+        [sys.executable, "-c", RUN, str(data), str(out), engine, str(workers), measures, str(rows)],
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode:
+        raise SystemExit(done.stderr[-3000:])
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--ten-million", action="store_true", help="also 10,000,000")
+    parser.add_argument("--measures", default="talk,accommodation,pronoun_status")
+    parser.add_argument("--scaleout-size", type=int, default=100_000)
+    parser.add_argument("--partition-rows", type=int, default=50_000)
+    parser.add_argument("--data", default=str(HERE / ".data"))
+    parser.add_argument("--skip-scaleout", action="store_true")
+    args = parser.parse_args()
+    folder = Path(args.data)
+    folder.mkdir(parents=True, exist_ok=True)
+    sizes = [int(s) for s in args.sizes.split(",")] + ([10_000_000] if args.ten_million else [])
+    print(f"measures: {args.measures}; partition rows: {args.partition_rows:,}")
+    print("\nthroughput, local engine (one core)")
+    print(f"{'utterances':>12}{'seconds':>10}{'utt/s/core':>12}{'peak MB':>10}")
+    for n in sizes:
+        r = run(corpus(folder, n), folder / "out", "local", 1, args.measures, args.partition_rows)
+        print(f"{n:>12,}{r['seconds']:>10.2f}{n / r['seconds']:>12,.0f}{r['peak_mb']:>10.0f}")
+    if args.skip_scaleout:
+        return 0
+    n = args.scaleout_size
+    data = corpus(folder, n)
+    rows = max(n // 16, 1)
+    print(f"\nscale-out on {n:,} utterances ({rows:,} rows per partition)")
+    print(
+        f"{'engine':<10}{'workers':>8}{'seconds':>10}{'speedup':>9}{'efficiency':>11}{'peak MB':>9}"
+    )
+    for engine in ("processes", "dask"):
+        base = None
+        for workers in (1, 2):
+            r = run(data, folder / "out", engine, workers, args.measures, rows)
+            base = base or r["seconds"]
+            speedup = base / r["seconds"]
+            print(
+                f"{engine:<10}{workers:>8}{r['seconds']:>10.2f}{speedup:>9.2f}"
+                f"{speedup / workers:>11.2f}{r['peak_mb']:>9.0f}"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,100 @@
+"""Partials on disk as typed JSON (never pickle), so a resumed run can merge them again.
+
+A measure's partial is a tree of dataclasses, dicts, lists, tuples, Counters, numpy arrays
+and scalars. ``encode`` writes it as JSON with small type tags; ``decode`` rebuilds it.
+Dataclasses are rebuilt only from ``powerlens.*`` modules, so reading a partial file can
+construct powerlens data types and nothing else. Floats round-trip exactly (Python writes
+the shortest repr that reads back to the same double); NaN and infinities use JSON's
+``NaN``/``Infinity`` extension.
+
+Known limits: a dataclass with ``init=False`` fields, or a partial holding other objects
+(sets, functions, open files), cannot be encoded and raises ``TypeError``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import json
+from collections import Counter
+from typing import Any
+
+import numpy as np
+
+_ALLOWED_PREFIX = "powerlens."
+
+
+def encode(value: Any) -> Any:
+    """A JSON-ready tree for ``value``, with tags for the types JSON lacks."""
+    kind = type(value)
+    if value is None or kind in (str, bool, int, float):
+        return value
+    if kind is list:
+        return [encode(v) for v in value]
+    if kind is tuple:
+        return {"__t": [encode(v) for v in value]}
+    if kind is Counter:
+        return {"__c": [[encode(k), encode(v)] for k, v in value.items()]}
+    if kind is dict:
+        if all(type(k) is str and not k.startswith("__") for k in value):
+            return {k: encode(v) for k, v in value.items()}
+        return {"__m": [[encode(k), encode(v)] for k, v in value.items()]}
+    if isinstance(value, np.ndarray):
+        return {"__nd": str(value.dtype), "shape": list(value.shape), "data": value.tolist()}
+    if isinstance(value, np.generic):
+        return value.item()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        cls = type(value)
+        return {
+            "__dc": f"{cls.__module__}:{cls.__qualname__}",
+            "fields": {f.name: encode(getattr(value, f.name)) for f in dataclasses.fields(value)},
+        }
+    if hasattr(value, "items"):  # mappingproxy and other read-only mappings
+        return {"__m": [[encode(k), encode(v)] for k, v in value.items()]}
+    raise TypeError(f"cannot store a {kind.__name__} in a partial file")
+
+
+def decode(tree: Any) -> Any:
+    """The value ``encode`` wrote."""
+    if type(tree) is list:
+        return [decode(v) for v in tree]
+    if type(tree) is not dict:
+        return tree
+    if "__t" in tree:
+        return tuple(decode(v) for v in tree["__t"])
+    if "__c" in tree:
+        return Counter({decode(k): decode(v) for k, v in tree["__c"]})
+    if "__m" in tree:
+        return {_hashable(decode(k)): decode(v) for k, v in tree["__m"]}
+    if "__nd" in tree:
+        return np.asarray(tree["data"], dtype=np.dtype(tree["__nd"])).reshape(tree["shape"])
+    if "__dc" in tree:
+        cls = _dataclass(tree["__dc"])
+        return cls(**{name: decode(v) for name, v in tree["fields"].items()})
+    return {k: decode(v) for k, v in tree.items()}
+
+
+def _hashable(key: Any) -> Any:
+    return tuple(_hashable(k) for k in key) if isinstance(key, list) else key
+
+
+def _dataclass(name: str) -> Any:
+    module_name, _, qualname = name.partition(":")
+    if not module_name.startswith(_ALLOWED_PREFIX):
+        raise ValueError(f"refusing to build {name!r}: only powerlens types are read back")
+    obj: Any = importlib.import_module(module_name)
+    for part in qualname.split("."):
+        obj = getattr(obj, part)
+    if not (isinstance(obj, type) and dataclasses.is_dataclass(obj)):
+        raise ValueError(f"{name!r} is not a dataclass")
+    return obj
+
+
+def dumps(value: Any) -> str:
+    """``value`` as typed JSON text."""
+    return json.dumps(encode(value), ensure_ascii=False, separators=(",", ":"))
+
+
+def loads(text: str | bytes) -> Any:
+    """The value in typed JSON text."""
+    return decode(json.loads(text))
