@@ -23,10 +23,12 @@ HOSTILE_TEXTS = [
 
 
 def hostile_conversation(n: int = 10_000) -> Conversation:
+    """Markup, right-to-left text and emoji throughout, and a few 25,000-character lines."""
     names = ["[red]Ann[/red]", "<i>Bo</i>", "Zoë"]
+    short = [t for t in HOSTILE_TEXTS if len(t) < 1000]
+    texts = [HOSTILE_TEXTS[2] if i % 2500 == 7 else short[i % len(short)] for i in range(n)]
     utterances = tuple(
-        Utterance(id=f"u{i}", speaker=names[i % 3], text=HOSTILE_TEXTS[i % len(HOSTILE_TEXTS)])
-        for i in range(n)
+        Utterance(id=f"u{i}", speaker=names[i % 3], text=text) for i, text in enumerate(texts)
     )
     return Conversation(id="hostile", utterances=utterances)
 
