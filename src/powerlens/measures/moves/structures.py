@@ -16,20 +16,30 @@ utterances ("fine, I'll go") without refusing again in that utterance; a change 
 respected refusal is not capitulation.
 
 Proposals (Tracking Influence, "whose plan was enacted?"): each utterance with a ``proposal``
-match (or a power_over decision for another) is a proposal. Its *outcome* comes from the first
-reply by someone else, looking at up to ``PROPOSAL_REPLIES`` replies within ``PROPOSAL_WINDOW``
-utterances: ``countered`` (a proposal with a counter or reject cue: "what about Lisbon
-instead?"), ``overridden`` (a reject cue with a power_over act or legitimate-power appeal: "no,
-we're going to Grandma's, end of discussion"), ``rejected``, ``accepted`` (an accept cue,
-including building on it: "yes, and let's bring snacks"), or ``ignored`` (nobody takes it up, or
-someone puts their own plan forward without engaging with it). The *decision* is the latest
-settled plan: an accepted proposal (dated by the reply that accepted it) or a plan statement or
-decision-for-another that nobody rejected or countered (dated by itself); else none.
+match (suggestions, questions, plan statements and faits accomplis: "I've booked the train",
+"we're going to...", "the van is booked", or a power_over decision for another) is a proposal.
+Its *outcome* comes from the replies by others, up to ``PROPOSAL_REPLIES`` replies within
+``PROPOSAL_WINDOW`` utterances: ``countered`` (a proposal with a counter or reject cue, or a
+"could we...?" that engages with a plan), ``overridden`` (a reject cue with a power_over act or
+legitimate-power appeal, a third person's plan or rejection right after someone accepted, or a
+reply settling on the replier's own earlier plan), ``rejected`` (a refusal, or a dismissal with a
+reason: "her flat is tiny, it makes no sense"), ``deferred`` (a non-committal "maybe", "we'll
+see", "I'll think about it": pending, never acceptance), ``accepted``, or ``ignored``.
+Later turns can still settle a plan: a short "ok" / "fine, whatever" from someone who had refused
+or proposed something of their own is capitulation, and accepts the *other* person's open
+proposals; a settling turn ("the twenty-third it is", "then it's settled", "as I said, ...")
+settles the earlier proposal it restates, found by shared content words weighted by rarity in the
+conversation (not recency); restating another's plan accepts it. The *decision* is the plan
+settled last (accepted, restated as settled, or a directive nobody opposed), preferring plans
+that were contested over side arrangements; its evidence is the proposal, the turn that accepted
+it and any restatement. ``joint: true`` marks a decision whose plan combines both sides ("let's do
+both: yours at Christmas, mine at New Year"); ``plan_of`` is then the person who proposed it.
 
 Known limits: replies are taken in order of utterances (or ``reply_to`` is not used), so in
 group chats with interleaved threads a reply may be credited to the wrong proposal; topics are
-not tracked, so an accepted plan about dinner and a later one about the film compete for
-"the" decision.
+tracked only through shared words, so an accepted plan about dinner and a later one about
+the film compete for "the" decision (contested plans win over uncontested ones); a restatement
+that shares no word with the plan it restates falls back to the speaker's latest plan.
 """
 
 from __future__ import annotations
@@ -228,58 +238,308 @@ def is_directive(turn: Turn) -> bool:
     )
 
 
-def _fate(seq: list[Turn], i: int) -> tuple[str, Turn | None]:
-    proposer = seq[i].utterance.speaker
+OVERLAP_STOP = STOP_WORDS | frozenset(
+    re.findall(
+        r"\S+",
+        "let's lets how about what if could should shall maybe perhaps why don't think want like "
+        "prefer rather great good fine okay sure yeah yes then settled decided agreed said told "
+        "said plan it's that's there here have has had going gonna get got make made take "
+        "we're we'll we've i'll i've i'd you'll you've they their them his her its also too "
+        "very really just well right all one some any more much from into out off over still "
+        "again tonight today tomorrow",
+    )
+)
+
+
+def _stem(word: str) -> str:
+    word = word.removesuffix("'s").rstrip("'")
+    return word[:-1] if len(word) > 4 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def content_words(text: str) -> set[str]:
+    """Content words of ``text`` for matching a restatement to the plan it restates."""
+    return {
+        _stem(w) for w in tokenize(text) if w not in OVERLAP_STOP and (len(w) > 2 or w.isdigit())
+    }
+
+
+@dataclass
+class Proposal:
+    """One proposal, its fate so far and the turns that settled it."""
+
+    index: int
+    turn: Turn
+    outcome: str = "ignored"
+    settler: int | None = None
+    events: dict[int, str] = field(default_factory=dict)
+    contested: bool = False
+    joint: bool = False
+    words: set[str] = field(default_factory=set)
+
+    @property
+    def by(self) -> str:
+        """The proposer."""
+        speaker: str = self.turn.utterance.speaker
+        return speaker
+
+
+def _has(turn: Turn, label: str) -> bool:
+    return bool(cues(turn.utterance.text, "proposal", label))
+
+
+def _rejects(seq: list[Turn], k: int) -> bool:
+    return bool(cues(seq[k].utterance.text, "proposal", "reject")) or bool(refusal_hits(seq, k))
+
+
+def _supersedes(turn: Turn) -> bool:
+    """A proposer's later proposal that replaces their earlier one (an alternative or a mix)."""
+    return proposal_hit(turn) is not None and (_has(turn, "counter") or _has(turn, "combine"))
+
+
+def _restates_other(reply: Turn, prop: Proposal, props: list[Proposal]) -> bool:
+    """The reply settles on a plan of its own speaker that is not ``prop``."""
+    if not _has(reply, "settle"):
+        return False
+    said = content_words(reply.utterance.text)
+    if said & prop.words:
+        return False
+    return any(
+        p.by == reply.utterance.speaker and p.index < prop.index and said & p.words for p in props
+    )
+
+
+def _fate(
+    seq: list[Turn], prop: Proposal, props: list[Proposal]
+) -> tuple[str, int | None, int | None]:
+    """The outcome of one proposal, the reply that decided it, and the reply that accepted it."""
+    i = prop.index
+    proposer = prop.by
     seen = 0
+    accepted: tuple[int, str] | None = None
     for k in range(i + 1, min(len(seq), i + 1 + PROPOSAL_WINDOW)):
         reply = seq[k]
-        if reply.utterance.speaker == proposer:
+        speaker = reply.utterance.speaker
+        if speaker == proposer:
+            if accepted is None and _supersedes(reply):
+                break
             continue
         seen += 1
+        if accepted is not None:
+            # In a group, a third person's rejection or own plan overrides an acceptance.
+            if speaker != accepted[1] and (_rejects(seq, k) or is_directive(reply)):
+                return "overridden", k, accepted[0]
+            if seen >= PROPOSAL_REPLIES:
+                break
+            continue
         text = reply.utterance.text
         offers = proposal_hit(reply) is not None
-        rejects = bool(cues(text, "proposal", "reject")) or bool(refusal_hits(seq, k))
-        counters = bool(cues(text, "proposal", "counter"))
+        rejects = _rejects(seq, k)
+        counters = _has(reply, "counter")
         imposes = reply.control() or reply.has("power_base", "legitimate")
+        accepts = bool(cues(text, "proposal", "accept")) or bool(cues(text, "boundary", "give_in"))
+        if _restates_other(reply, prop, props):
+            return "overridden", k, None
         if offers and (counters or rejects):
-            return ("overridden" if rejects and imposes else "countered"), reply
+            return ("overridden" if rejects and imposes else "countered"), k, None
         if rejects and imposes:
-            return "overridden", reply
-        if rejects:
-            return "rejected", reply
-        if cues(text, "proposal", "accept") or cues(text, "boundary", "give_in"):
-            return "accepted", reply
+            return "overridden", k, None
+        if rejects and not accepts:
+            return "rejected", k, None
+        if _has(reply, "defer"):
+            return "deferred", k, None
+        if not rejects and _has(reply, "reject"):
+            return "rejected", k, None
+        if accepts:
+            accepted = (k, speaker)
+            if len({t.utterance.speaker for t in seq}) <= 2:
+                break
+            continue
         if offers:
-            return "ignored", None
+            hit = proposal_hit(reply)
+            engages = is_directive(prop.turn) or bool(content_words(text) & prop.words)
+            if hit is not None and hit.subtype == "question" and engages:
+                return "countered", k, None
+            return "ignored", None, None
         if seen >= PROPOSAL_REPLIES:
             break
-    return "ignored", None
+    if accepted is not None:
+        return "accepted", accepted[0], accepted[0]
+    return "ignored", None, None
+
+
+def _yields(seq: list[Turn], k: int) -> bool:
+    """A short "ok" / "fine" / "whatever" that takes up someone else's plan."""
+    turn = seq[k]
+    text = turn.utterance.text
+    if proposal_hit(turn) is not None or _rejects(seq, k) or _has(turn, "counter"):
+        return False
+    if _has(turn, "defer") or turn.has("boundary"):
+        return False
+    if cues(text, "boundary", "give_in"):
+        return True
+    return bool(cues(text, "proposal", "accept")) and len(tokenize(text)) <= 5
+
+
+def _in_contention(seq: list[Turn], props: list[Proposal], start: int, k: int, who: str) -> bool:
+    """``who`` refused or put forward a plan of their own between ``start`` and ``k``."""
+    if any(p.by == who and start < p.index < k for p in props):
+        return True
+    return any(
+        seq[j].utterance.speaker == who and refusal_hits(seq, j) for j in range(start + 1, k)
+    )
+
+
+def _settle_target(
+    seq: list[Turn], props: list[Proposal], k: int, spread: dict[str, int]
+) -> Proposal | None:
+    """The earlier proposal a settling turn restates: most shared content words, else fallback.
+
+    Shared words count 1 / (number of turns using the word), so a rare word ("chips", "the
+    twenty-third") outweighs one the whole conversation keeps using ("Grandma").
+    """
+    turn = seq[k]
+    speaker = turn.utterance.speaker
+    said = content_words(turn.utterance.text)
+    strong = any(h.subtype == "strong" for h in cues(turn.utterance.text, "proposal", "settle"))
+    earlier = [p for p in props if p.index < k and (strong or p.by == speaker)]
+    scored = [
+        (
+            sum(1 / spread.get(w, 1) for w in said & p.words),
+            p.outcome not in ("rejected", "overridden", "deferred"),
+            p.by == speaker,
+            p.index,
+            p,
+        )
+        for p in earlier
+    ]
+    best = max(scored, key=lambda s: s[:4], default=None)
+    if best is not None and best[0] > 0:
+        return best[4]
+    if not strong:
+        return None
+    live = ("accepted", "ignored", "countered")
+    own = [p for p in earlier if p.by == speaker and p.outcome in live]
+    if own:
+        return own[-1]
+    others = [p for p in earlier if p.outcome in ("accepted", "ignored")]
+    return others[-1] if others else None
+
+
+def _accept(prop: Proposal, k: int) -> None:
+    if prop.outcome != "accepted":
+        prop.outcome, prop.settler = "accepted", k
+    prop.events.setdefault(k, "accepted")
 
 
 def proposals(seq: list[Turn]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Every proposal with its outcome, and the final decision with its evidence."""
-    found: list[dict[str, Any]] = []
-    enacted: list[tuple[int, list[str], str]] = []
-    for i, turn in enumerate(seq):
-        if proposal_hit(turn) is None:
+    """Every proposal with its outcome, and the final decision with its evidence.
+
+    The decision is the plan settled last (accepted, restated as settled by its proposer, or a
+    directive nobody opposed), preferring plans that were contested over side arrangements.
+    """
+    props = [
+        Proposal(i, turn, words=content_words(turn.utterance.text))
+        for i, turn in enumerate(seq)
+        if proposal_hit(turn) is not None
+    ]
+    for prop in props:
+        prop.joint = _has(prop.turn, "combine")
+    consumed: set[int] = set()
+    for prop in props:
+        prop.outcome, prop.settler, accepted_at = _fate(seq, prop, props)
+        if accepted_at is not None:
+            consumed.add(accepted_at)
+        if prop.settler is not None:
+            consumed.add(prop.settler)
+            if prop.outcome == "accepted":
+                prop.events[prop.settler] = "accepted"
+            elif prop.outcome in ("countered", "overridden", "rejected"):
+                prop.contested = True
+                for other in props:
+                    if other.index == prop.settler:
+                        other.contested = True
+        elif prop.outcome == "ignored":
+            for other in props:
+                if other.index > prop.index and other.by != prop.by:
+                    if other.index - prop.index <= PROPOSAL_WINDOW:
+                        other.contested = True
+                    break
+    by_index = {p.index: p for p in props}
+    spread: dict[str, int] = {}
+    for turn in seq:
+        for word in content_words(turn.utterance.text):
+            spread[word] = spread.get(word, 0) + 1
+    for k, turn in enumerate(seq):
+        speaker = turn.utterance.speaker
+        if k not in consumed and k not in by_index and _yields(seq, k):
+            target = next((p for p in reversed(props) if p.index < k and p.by != speaker), None)
+            if target is not None and target.outcome != "accepted":
+                contention = _in_contention(seq, props, target.index, k, speaker)
+                if contention:
+                    # Giving in: the other person's whole open plan is taken up, not only
+                    # their last sentence ("I've booked it" ... "the tickets are paid for").
+                    for prop in props:
+                        if (
+                            prop.by == target.by
+                            and k - 2 * PROPOSAL_WINDOW <= prop.index < k
+                            and prop.outcome not in ("accepted", "deferred")
+                        ):
+                            _accept(prop, k)
+                            prop.contested = True
+                    consumed.add(k)
+                elif k - target.index <= PROPOSAL_WINDOW:
+                    _accept(target, k)
+                    consumed.add(k)
+        if not _has(turn, "settle"):
             continue
-        outcome, settler = _fate(seq, i)
-        found.append(
-            {
-                "utterance_id": turn.utterance.id,
-                "by": turn.utterance.speaker,
-                "outcome": outcome,
-                "settled_by": settler.utterance.id if settler else None,
-            }
-        )
-        if outcome == "accepted" and settler is not None:
-            where = seq.index(settler, i)
-            enacted.append(
-                (where, [turn.utterance.id, settler.utterance.id], turn.utterance.speaker)
-            )
-        elif outcome == "ignored" and is_directive(turn):
-            enacted.append((i, [turn.utterance.id], turn.utterance.speaker))
-    if not enacted:
+        target = _settle_target(seq, props, k, spread)
+        if target is None:
+            continue
+        if target.by != speaker:
+            _accept(target, k)
+            consumed.add(k)
+            continue
+        target.events.setdefault(k, "restated")
+        seen = 0
+        for j in range(k + 1, min(len(seq), k + 1 + PROPOSAL_WINDOW)):
+            if seq[j].utterance.speaker == speaker:
+                continue
+            seen += 1
+            if _rejects(seq, j) or _has(seq[j], "counter"):
+                break
+            if cues(seq[j].utterance.text, "proposal", "accept"):
+                _accept(target, j)
+                consumed.add(j)
+                break
+            if seen >= PROPOSAL_REPLIES:
+                break
+    events: list[tuple[int, Proposal]] = []
+    for prop in props:
+        events.extend((k, prop) for k in prop.events)
+        if prop.outcome == "ignored" and not prop.events and is_directive(prop.turn):
+            prop.events[prop.index] = "unopposed"
+            events.append((prop.index, prop))
+    found = [
+        {
+            "utterance_id": p.turn.utterance.id,
+            "by": p.by,
+            "outcome": p.outcome,
+            "settled_by": seq[p.settler].utterance.id if p.settler is not None else None,
+        }
+        for p in props
+    ]
+    if not events:
         return found, {"plan_of": None, "evidence": []}
-    _, evidence, speaker = max(enacted, key=lambda e: e[0])
-    return found, {"plan_of": speaker, "evidence": evidence}
+    contested = [e for e in events if e[1].contested]
+    pool = [e for e in contested if e[1].events[e[0]] != "unopposed"] or contested or events
+    where, winner = max(pool, key=lambda e: (e[0], -e[1].index))
+    ids = [winner.turn.utterance.id]
+    ids += [
+        seq[k].utterance.id
+        for k, kind in sorted(winner.events.items())
+        if k != winner.index and k <= where and (kind == "restated" or k == winner.settler)
+    ]
+    decision: dict[str, Any] = {"plan_of": winner.by, "evidence": ids}
+    if winner.joint:
+        decision["joint"] = True
+    return found, decision
