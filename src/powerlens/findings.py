@@ -52,6 +52,11 @@ def _names(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
+def _short(text: str, limit: int = 60) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
 def _signals(report: ConversationReport, family: str) -> list[Signal]:
     return [s for s in report.signals if s.family == family]
 
@@ -135,8 +140,13 @@ def plan_enacted(report: ConversationReport) -> list[Finding]:
         return []
     winner = decision["plan_of"]
     others = [p for p in proposals if p.get("by") != winner]
-    fates = [f"{p['by']}'s proposal was {p['outcome']}" for p in others]
-    statement = f"{winner}'s plan was the one enacted" + (
+    texts = {u.id: u.text for u in report.conversation.utterances}
+    fates = [
+        f"{p['by']}'s proposal “{_short(texts.get(p['utterance_id'], ''))}” was {p['outcome']}"
+        for p in others
+    ]
+    joint = " (a joint plan combining both sides)" if decision.get("joint") else ""
+    statement = f"{winner}'s plan{joint} was the one enacted" + (
         f"; {'; '.join(fates)}." if fates else "."
     )
     lost = [p for p in others if p.get("outcome") in ("ignored", "overridden", "rejected")]
