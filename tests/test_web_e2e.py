@@ -13,20 +13,13 @@ from typing import Any
 
 import pytest
 
+from browser import FLAGS
 from helpers import EXAMPLES, REPO
 from powerlens.web import Settings, create_app
 from powerlens.web.server import background
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+ARGS = [flag for flag in FLAGS if flag != "--headless"]
 SHOTS = REPO / "tests" / "screenshots"
 
 pytestmark = pytest.mark.skipif(
