@@ -56,7 +56,8 @@ def test_report_html_screenshot_shows_the_charts(tmp_path: Path) -> None:
     page = tmp_path / "report.html"
     page.write_text(powerlens.render(powerlens.analyze(conversations), "html"), encoding="utf-8")
     dom = dump_dom(page)
-    assert dom.count("<svg") >= 3  # talk share, timeline, interruption matrix
+    assert dom.count("<svg") >= 5  # talk share, timeline, interruptions, overrides, stance
+    assert "Whose proposals were overridden or rejected by whom" in dom
     shot = screenshot(page, tmp_path / "report.png")
     pixels = Image.open(shot).convert("RGB")
     colours = {colour for _, colour in pixels.getcolors(maxcolors=1 << 20) or []}

@@ -100,6 +100,10 @@ def chart_section(report: ConversationReport) -> str:
         values = {pair: float(n) for pair, n in interruptions.items()}
         parts.append("<h3>Who interrupts whom (row → column)</h3>")
         parts.append(charts.matrix("Interruptions", names, values, ".0f"))
+        overrides = _override_values(report)
+        if overrides:
+            parts.append("<h3>Whose proposals were overridden or rejected by whom (row → column)</h3>")
+            parts.append(charts.matrix("Overrides", names, overrides, ".0f"))
         coordination = _coordination_values(report)
         if coordination:
             parts.append("<h3>Who coordinates to whom (row → column)</h3>")
@@ -110,6 +114,18 @@ def chart_section(report: ConversationReport) -> str:
         parts.append("<h3>Power over / with / to</h3>")
         parts.append(charts.stacked("Stance", rows, ["power_over", "power_with", "power_to"]))
     return "".join(parts)
+
+
+def _override_values(report: ConversationReport) -> dict[tuple[str, str], float]:
+    """Count of proposals each speaker (row) overrode or rejected, by proposer (column)."""
+    speaker_of = {u.id: u.speaker for u in report.conversation.utterances}
+    counts: Counter[tuple[str, str]] = Counter()
+    for proposal in report.sections.get("proposals") or []:
+        settled_by = speaker_of.get(proposal.get("settled_by") or "")
+        lost = proposal.get("outcome") in ("overridden", "rejected")
+        if lost and settled_by and settled_by != proposal.get("by"):
+            counts[(settled_by, str(proposal.get("by")))] += 1
+    return {pair: float(n) for pair, n in counts.items()}
 
 
 def _coordination_values(report: ConversationReport) -> dict[tuple[str, str], float]:
