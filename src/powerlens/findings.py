@@ -34,6 +34,15 @@ def concept(key: str) -> dict[str, str]:
     return found
 
 
+def framework_note(title: str) -> str | None:
+    """The framework note (an Obsidian page name) behind a concept title, if any."""
+    for c in framework()["concepts"].values():
+        if c["title"] == title:
+            note: str = c["note"]
+            return note
+    return None
+
+
 def _finding(
     key: str, statement: str, strength: float, evidence: Iterable[str], basis: str
 ) -> Finding:

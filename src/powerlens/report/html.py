@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from html import escape
 
+from powerlens.findings import framework_note
 from powerlens.model import ConversationReport, Report, Signal
 from powerlens.report import charts
 
@@ -145,6 +146,12 @@ def _coordination_values(report: ConversationReport) -> dict[tuple[str, str], fl
     return values
 
 
+def _note(concept_title: str) -> str:
+    """A pointer to the framework note behind a finding (a page in the practitioner's vault)."""
+    note = framework_note(concept_title)
+    return f"<div class='basis'>Framework note: {escape(note.replace('_', ' '))}</div>" if note else ""
+
+
 def findings_section(report: ConversationReport) -> str:
     """Findings with strength, basis, quoted evidence linked to the transcript, and a prompt."""
     if not report.findings:
@@ -168,7 +175,8 @@ def findings_section(report: ConversationReport) -> str:
             f'<section class="finding" id="f{k}"><div class="concept">{escape(finding.concept)}</div>'
             f"<p>{escape(finding.statement)}</p>"
             f'<div class="basis">strength {finding.strength:.2f} — {escape(finding.strength_basis)}</div>'
-            f"{''.join(quotes)}<p class='prompt'>{escape(finding.prompt)}</p></section>"
+            f"{''.join(quotes)}<p class='prompt'>{escape(finding.prompt)}</p>"
+            f"{_note(finding.concept)}</section>"
         )
     return "".join(parts)
 

@@ -14,7 +14,7 @@ import re
 from html import escape
 from pathlib import Path
 
-from powerlens.findings import concept
+from powerlens.findings import framework_note
 from powerlens.model import ConversationReport, Report
 
 FRAMEWORK_NOTES = (
@@ -92,26 +92,8 @@ def note(report: ConversationReport, today: dt.date | None = None) -> str:
     out += ["## Signals to explore", ""]
     if not report.findings:
         out.append("No strong signals in this conversation.")
-    notes_by_title = {
-        concept(key)["title"]: concept(key)["note"]
-        for key in (
-            "talk_share",
-            "interruptions",
-            "questions",
-            "last_word",
-            "plan_enacted",
-            "power_bases",
-            "power_over",
-            "boundary_check",
-            "manipulation",
-            "accommodation",
-            "deference",
-            "self_talk",
-            "therapeutic_dyad",
-        )
-    }
     for finding in report.findings:
-        link = notes_by_title.get(finding.concept)
+        link = framework_note(finding.concept)
         out.append(f"### {md_escape(finding.concept)}" + (f" ([[{link}]])" if link else ""))
         out += ["", md_escape(finding.statement), ""]
         out.append(f"*Strength {finding.strength:.2f}: {md_escape(finding.strength_basis)}*")
