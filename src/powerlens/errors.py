@@ -1,7 +1,10 @@
 """Errors that tell the user what went wrong, where, and how to fix it.
 
-Every error carries a stable code (``PL1xx`` input, ``PL2xx`` usage, ``PL3xx`` analysis) so
-scripts can match on it, and a message that names the file and line where there is one.
+Every error carries a stable code so scripts can match on it, and a message that names the
+file and line where there is one. Input codes by reader: PL101-112 shared checks, plain and
+subtitles; PL120-126 interchange; PL130-133 ConvoKit; PL140 corpus partitions; PL150
+declaration files; PL160-161 email; PL170-173 Slack. PL2xx usage, PL3xx analysis, PL4xx
+missing extras.
 """
 
 from __future__ import annotations

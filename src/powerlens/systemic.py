@@ -70,7 +70,7 @@ def load_declarations(path: Path) -> dict[str, Declaration]:
         raise InputError(
             path,
             f"is not a valid TOML declaration file: {error}",
-            code="PL120",
+            code="PL150",
             fix="start from: powerlens practice privilege --init",
         ) from None
     people = data.get("people")
@@ -78,7 +78,7 @@ def load_declarations(path: Path) -> dict[str, Declaration]:
         raise InputError(
             path,
             "has no [people.NAME] tables.",
-            code="PL120",
+            code="PL150",
             fix="start from: powerlens practice privilege --init",
         )
     return {name: _declaration(path, name, fields) for name, fields in people.items()}
@@ -86,20 +86,20 @@ def load_declarations(path: Path) -> dict[str, Declaration]:
 
 def _declaration(path: Path, name: str, fields: Any) -> Declaration:
     if not isinstance(fields, dict):
-        raise InputError(path, f"[people.{name}] must be a table.", code="PL120")
+        raise InputError(path, f"[people.{name}] must be a table.", code="PL150")
     income = fields.get("income_share")
     if income is not None and (not isinstance(income, int | float) or not 0 <= income <= 1):
         raise InputError(
-            path, f"people.{name}.income_share must be a number from 0 to 1.", code="PL120"
+            path, f"people.{name}.income_share must be a number from 0 to 1.", code="PL150"
         )
     money = fields.get("manages_money")
     if money is not None and not isinstance(money, bool):
-        raise InputError(path, f"people.{name}.manages_money must be true or false.", code="PL120")
+        raise InputError(path, f"people.{name}.manages_money must be true or false.", code="PL150")
 
     def strings(key: str) -> tuple[str, ...]:
         value = fields.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise InputError(path, f"people.{name}.{key} must be a list of strings.", code="PL120")
+            raise InputError(path, f"people.{name}.{key} must be a list of strings.", code="PL150")
         return tuple(value)
 
     return Declaration(
