@@ -24,6 +24,7 @@ from rich.progress import (
 )
 
 from powerlens.analysis import analyze_conversation, resolve_measures
+from powerlens.commands.options import ReplyTo, reply_to_previous
 from powerlens.errors import PowerlensError, UsageError
 from powerlens.measures import Options
 from powerlens.model import Conversation, ConversationReport, Report
@@ -109,10 +110,7 @@ def analyze_command(
     helper: Annotated[
         str | None, typer.Option(help="Name of the helper (therapist, coach) in a dyad.")
     ] = None,
-    reply_to: Annotated[
-        str | None,
-        typer.Option(help="'previous' treats each utterance as a reply to the one before."),
-    ] = None,
+    reply_to: ReplyTo = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the report to this file.")
     ] = None,
@@ -130,15 +128,12 @@ def analyze_command(
         raise UsageError(
             f"unknown input format {input_format!r}.", fix=f"choose from: {', '.join(formats())}"
         )
-    if reply_to not in (None, "previous"):
-        raise UsageError(
-            f"--reply-to {reply_to!r} is not understood.", fix="use --reply-to previous"
-        )
+    previous = reply_to_previous(reply_to)
     chosen_names = measures.split(",") if measures else None
     chosen = resolve_measures(chosen_names)
     options = Options(
         helper=helper,
-        reply_to_previous=reply_to == "previous",
+        reply_to_previous=previous,
         declarations=load_declarations(declarations) if declarations else None,
     )
     tags = contexts_per_file(files, context or [])

@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from powerlens.commands.options import ReplyTo, reply_to_previous
 from powerlens.errors import MissingRequirementError, UsageError
 from powerlens.measures.accommodation import (
     MarkerMatcher,
@@ -49,12 +50,8 @@ def coordination_report(
     permutations: int = 1000,
 ) -> dict[str, Any]:
     """Load ``data`` and compare coordination between the groups of ``group_field``."""
-    if reply_to not in (None, "previous"):
-        raise UsageError(
-            f"--reply-to {reply_to!r} is not understood.", fix="use --reply-to previous"
-        )
+    previous = reply_to_previous(reply_to)
     conversations = load(data)
-    previous = reply_to == "previous"
     if not previous and not any(c.has_reply_links() for c in conversations):
         raise MissingRequirementError(NO_REPLY_LINKS)
     groups = speaker_groups(conversations, group_field)
@@ -123,10 +120,7 @@ def coordination_command(
     markers: Annotated[
         Path | None, typer.Option(help="Marker file (JSON or category<TAB>word) to use instead.")
     ] = None,
-    reply_to: Annotated[
-        str | None,
-        typer.Option(help="'previous' treats each utterance as a reply to the one before."),
-    ] = None,
+    reply_to: ReplyTo = None,
     min_exchanges: Annotated[
         int, typer.Option(help="Minimum exchanges for a speaker to be scored.")
     ] = 0,

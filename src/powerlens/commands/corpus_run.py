@@ -28,6 +28,7 @@ from rich.table import Table
 from rich.text import Text
 
 from powerlens.commands.corpus import corpus_app
+from powerlens.commands.options import ReplyTo, reply_to_previous
 from powerlens.corpus import ENGINES, RunConfig, compare, run_corpus
 from powerlens.errors import UsageError
 
@@ -122,10 +123,7 @@ def run_command(
     strict: Annotated[
         bool, typer.Option("--strict", help="Stop at the first bad partition.")
     ] = False,
-    reply_to: Annotated[
-        str | None,
-        typer.Option(help="'previous' treats each utterance as a reply to the one before."),
-    ] = None,
+    reply_to: ReplyTo = None,
     helper: Annotated[str | None, typer.Option(help="The helper's name (dyad).")] = None,
     group: Annotated[
         list[str] | None, typer.Option(help="Speaker metadata field for the group tables.")
@@ -142,10 +140,7 @@ def run_command(
     from powerlens.cli import fail_cleanly
 
     def go() -> None:
-        if reply_to not in (None, "previous"):
-            raise UsageError(
-                f"--reply-to {reply_to!r} is not understood.", fix="use --reply-to previous"
-            )
+        previous = reply_to_previous(reply_to)
         config = RunConfig(
             data=data,
             out=out,
@@ -153,7 +148,7 @@ def run_command(
             engine=engine,
             workers=workers,
             scheduler=scheduler,
-            reply_to_previous=reply_to == "previous",
+            reply_to_previous=previous,
             helper=helper,
             partition_rows=partition_rows,
             groups=tuple(group or ()),

@@ -1,0 +1,22 @@
+"""CLI options shared by several commands, declared and checked in one place."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from powerlens.errors import UsageError
+
+ReplyTo = Annotated[
+    str | None,
+    typer.Option(help="'previous' treats each utterance as a reply to the one before."),
+]
+"""``--reply-to previous``: for data without reply links."""
+
+
+def reply_to_previous(value: str | None) -> bool:
+    """True for ``--reply-to previous``, False when absent; anything else is a usage error."""
+    if value not in (None, "previous"):
+        raise UsageError(f"--reply-to {value!r} is not understood.", fix="use --reply-to previous")
+    return value == "previous"
