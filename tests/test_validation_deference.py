@@ -30,16 +30,32 @@ def test_validation_deference_wikipedia_in_domain(result: dict) -> None:
 
 
 def test_validation_deference_stack_exchange_in_domain(result: dict) -> None:
-    # Measured on the quick sample: 64.7% accuracy, Spearman 0.281.
+    # Measured on the quick sample (Stack Overflow rows): 68.3% accuracy, Spearman 0.357.
     m = result["results"]["stack_exchange_in_domain/ling"]
-    assert m["accuracy"] >= 0.61
-    assert m["spearman"] >= 0.24
+    assert m["n_binary"] == 600
+    assert m["accuracy"] >= 0.64
+    assert m["spearman"] >= 0.31
 
 
 def test_validation_deference_cross_domain(result: dict) -> None:
-    # Measured: Wikipedia -> Stack Exchange 64.3%, Stack Exchange -> Wikipedia 68.3%.
+    # Measured: Wikipedia -> Stack Overflow 63.5%, Stack Overflow -> Wikipedia 67.7%.
     assert result["results"]["wikipedia_to_stack_exchange/ling"]["accuracy"] >= 0.60
-    assert result["results"]["stack_exchange_to_wikipedia/ling"]["accuracy"] >= 0.64
+    assert result["results"]["stack_exchange_to_wikipedia/ling"]["accuracy"] >= 0.63
+
+
+def test_validation_deference_uses_stack_overflow_rows(result: dict) -> None:
+    # Main numbers use the Stack Overflow rows (5,318 visible Stack Exchange rows, 3,220 SO).
+    assert result["rows_used"]["stack_exchange"] == 1200
+    assert result["rows"]["stack_exchange"] >= result["rows_used"]["stack_exchange"]
+    assert result["results"]["stack_exchange_all_sites_in_domain/ling"]["n_binary"] == 600
+
+
+def test_validation_deference_audit_text_matches_score_on_stack_overflow(result: dict) -> None:
+    # Measured on the quick sample: Wikipedia model rho 0.348 on SO rows vs 0.244 on the other
+    # sites; requests that thank score +1.44 on SO vs +0.73 elsewhere.
+    audit = result["audit"]
+    assert audit["stack_overflow"]["spearman"] > audit["other_sites"]["spearman"]
+    assert audit["stack_overflow"]["thanks_mean_score"] > audit["other_sites"]["thanks_mean_score"]
 
 
 def test_validation_deference_markdown(result: dict) -> None:
@@ -48,3 +64,5 @@ def test_validation_deference_markdown(result: dict) -> None:
     text = deference.to_markdown(result)
     assert "| Wikipedia, in-domain | 600 |" in text
     assert "86.7%" in text
+    assert "| Stack Exchange (Stack Overflow rows), in-domain | 600 |" in text
+    assert "| other sites | 480 |" in text

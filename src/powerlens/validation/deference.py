@@ -3,17 +3,25 @@
 The Stanford Politeness Corpus (``stanford_politeness/`` in the shared data; research use with
 attribution) holds Wikipedia and Stack Exchange requests with a normalised politeness score from
 five annotators. As in the paper, the task is binary: the top quartile of scores (polite) against
-the bottom quartile (impolite), quartiles computed per domain. Reported: in-domain accuracy by
-10-fold cross-validation on Wikipedia and on Stack Exchange (the paper used leave-one-out), the
-cross-domain accuracy (train on one domain, test on the other), and the Spearman rank correlation
-between the model's out-of-fold score and the human score over all requests of a domain. A
-bag-of-words model (no strategy features) is the paper's baseline and is reported beside.
+the bottom quartile (impolite), quartiles computed per domain over the requests evaluated.
+Reported: in-domain accuracy by 10-fold cross-validation on Wikipedia and on Stack Exchange (the
+paper used leave-one-out), the cross-domain accuracy (train on one domain, test on the other), and
+the Spearman rank correlation between the model's out-of-fold score and the human score over all
+requests of a domain. A bag-of-words model (no strategy features) is the paper's baseline and is
+reported beside.
+
+Data audit: in this copy of the Stack Exchange file, the rows of the sites other than Stack
+Overflow (laid out in per-site blocks) carry request texts that do not go with their scores: a
+model trained on Wikipedia alone ranks them at chance, requests that thank score at the average,
+while the same checks on the Stack Overflow rows give the expected signal. The main numbers
+therefore use the Stack Overflow rows of the Stack Exchange file (``reliable``); the numbers over
+all sites and the audit itself are reported beside them, so the choice can be checked.
 
 The logistic-regression trainer here (numpy only; L2-regularised, Newton's method with
 conjugate gradients over a sparse binary design) is the one ``scripts/train_politeness.py``
 uses to fit the shipped weights. Known limits: part of the corpus is held back by the data
 maintainers, so the numbers cover the visible part only; the paper's figures are quoted as
-published, for its own (different) SVM and parser-based features.
+published, for its own (different) SVM and parser-based features and its own copy of the data.
 """
 
 from __future__ import annotations
@@ -34,6 +42,8 @@ PAPER = {
     "stack_exchange_in_domain": {"bow": 0.7447, "ling": 0.7819, "human": 0.8089},
     "wikipedia_to_stack_exchange": {"bow": 0.6423, "ling": 0.6753},
     "stack_exchange_to_wikipedia": {"bow": 0.7217, "ling": 0.7447},
+    "stack_exchange_all_sites_in_domain": {"bow": 0.7447, "ling": 0.7819, "human": 0.8089},
+    "wikipedia_to_stack_exchange_all_sites": {"bow": 0.6423, "ling": 0.6753},
 }
 """Accuracies from the paper's classification results (BOW and linguistic SVMs, humans)."""
 
@@ -48,6 +58,9 @@ clear ones with targets near 0 or 1 (chosen once by cross-validation on Wikipedi
 QUICK_SAMPLE = 1200
 QUICK_FOLDS = 5
 SEED = 20130604
+RELIABLE_SITE = "Stack Overflow"
+"""The one Stack Exchange site whose request texts go with their scores in this copy (see the
+module docstring and the audit that ``run`` reports)."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +70,7 @@ class Request:
     id: str
     text: str
     score: float
+    community: str = ""
 
 
 def load(data_root: Path, domain: str) -> list[Request]:
@@ -64,9 +78,19 @@ def load(data_root: Path, domain: str) -> list[Request]:
     path = data_root / "stanford_politeness" / FILES[domain]
     with path.open(encoding="utf-8", newline="") as handle:
         return [
-            Request(row["Id"], row["Request"], float(row["Normalized Score"]))
+            Request(row["Id"], row["Request"], float(row["Normalized Score"]), row["Community"])
             for row in csv.DictReader(handle)
         ]
+
+
+def is_reliable(request: Request) -> bool:
+    """Whether a request's text can be trusted to go with its score (all but other SE sites)."""
+    return request.community == "Wikipedia" or request.community.endswith(RELIABLE_SITE)
+
+
+def reliable(requests: Sequence[Request]) -> list[Request]:
+    """The requests whose text goes with their score: Wikipedia and Stack Overflow rows."""
+    return [r for r in requests if is_reliable(r)]
 
 
 def quartile_labels(requests: Sequence[Request]) -> NDArray[np.int8]:
@@ -232,8 +256,11 @@ def _ranks(v: NDArray[np.float64]) -> NDArray[np.float64]:
 
 
 def cross_validate(
-    rows: Sequence[Sequence[str]], labels: NDArray[np.int8], scores: NDArray[np.float64],
-    folds: int, seed: int = SEED,
+    rows: Sequence[Sequence[str]],
+    labels: NDArray[np.int8],
+    scores: NDArray[np.float64],
+    folds: int,
+    seed: int = SEED,
 ) -> dict[str, float]:
     """Out-of-fold accuracy on the quartile task and rank correlation over all requests."""
     rng = np.random.default_rng(seed)
@@ -267,35 +294,85 @@ def _sample(requests: list[Request], n: int, seed: int) -> list[Request]:
     return [requests[i] for i in keep]
 
 
+def _prepare(requests: Sequence[Request]) -> dict[str, Any]:
+    """Features, quartile labels and scores of one evaluation population."""
+    ling = feature_names([r.text for r in requests])
+    return {
+        "rows": ling,
+        "bow": [[n for n in names if not n.startswith("s:")] for names in ling],
+        "labels": quartile_labels(requests),
+        "scores": np.array([r.score for r in requests]),
+        "requests": list(requests),
+    }
+
+
 def run(data_root: Path, *, quick: bool = False) -> dict[str, Any]:
     """Run the politeness validation; ``quick`` uses a fixed sample of each domain, 5 folds."""
     folds = QUICK_FOLDS if quick else 10
     domains: dict[str, Any] = {}
+    everything: dict[str, list[Request]] = {}
     for domain in FILES:
-        requests = load(data_root, domain)
+        everything[domain] = load(data_root, domain)
+        requests = reliable(everything[domain])
         if quick:
             requests = _sample(requests, QUICK_SAMPLE, SEED)
-        labels = quartile_labels(requests)
-        scores = np.array([r.score for r in requests])
-        texts = [r.text for r in requests]
-        ling = feature_names(texts)
-        bow = [[n for n in names if not n.startswith("s:")] for names in ling]
-        domains[domain] = {"rows": ling, "bow": bow, "labels": labels, "scores": scores}
-    result: dict[str, Any] = {"quick": quick, "folds": folds, "l2": L2, "results": {}}
-    for domain, d in domains.items():
-        for kind in ("ling", "bow"):
-            rows = d["rows" if kind == "ling" else "bow"]
-            m = cross_validate(rows, d["labels"], d["scores"], folds)
+        domains[domain] = _prepare(requests)
+    all_sites = everything["stack_exchange"]
+    if quick:
+        all_sites = _sample(all_sites, QUICK_SAMPLE, SEED)
+    se_all = _prepare(all_sites)
+    result: dict[str, Any] = {
+        "quick": quick,
+        "folds": folds,
+        "l2": L2,
+        "rows": {d: len(everything[d]) for d in FILES},
+        "rows_used": {d: len(domains[d]["rows"]) for d in FILES},
+        "results": {},
+    }
+    for kind in ("ling", "bow"):
+        for domain, d in domains.items():
+            m = cross_validate(d[kind_key(kind)], d["labels"], d["scores"], folds)
             result["results"][f"{domain}_in_domain/{kind}"] = m
-    for source, target in (("wikipedia", "stack_exchange"), ("stack_exchange", "wikipedia")):
-        s, t = domains[source], domains[target]
-        for kind in ("ling", "bow"):
-            key = "rows" if kind == "ling" else "bow"
-            model = train(s[key], soft_targets(s["scores"]))
-            m = _metrics(model.logits(t[key]), t["labels"], t["scores"])
+        for source, target in (("wikipedia", "stack_exchange"), ("stack_exchange", "wikipedia")):
+            s, t = domains[source], domains[target]
+            model = train(s[kind_key(kind)], soft_targets(s["scores"]))
+            m = _metrics(model.logits(t[kind_key(kind)]), t["labels"], t["scores"])
             result["results"][f"{source}_to_{target}/{kind}"] = m
+        m = cross_validate(se_all[kind_key(kind)], se_all["labels"], se_all["scores"], folds)
+        result["results"][f"stack_exchange_all_sites_in_domain/{kind}"] = m
+        wiki = domains["wikipedia"]
+        model = train(wiki[kind_key(kind)], soft_targets(wiki["scores"]))
+        logits = model.logits(se_all[kind_key(kind)])
+        m = _metrics(logits, se_all["labels"], se_all["scores"])
+        result["results"][f"wikipedia_to_stack_exchange_all_sites/{kind}"] = m
+        if kind == "ling":
+            result["audit"] = _audit(se_all, logits)
     result["results"].update(_both_domains(domains, folds))
     return result
+
+
+def kind_key(kind: str) -> str:
+    """The feature column of a model kind (``ling`` = strategies + words, ``bow`` = words)."""
+    return "rows" if kind == "ling" else "bow"
+
+
+def _audit(se: dict[str, Any], wiki_logits: NDArray[np.float64]) -> dict[str, dict[str, Any]]:
+    """Does the text go with the score? Stack Overflow rows against the other sites' rows.
+
+    Uses a model trained on Wikipedia only (so nothing is learnt from these rows): its rank
+    correlation with the human scores, its accuracy on the quartile task, and the mean human
+    score of the requests that thank (the strongest politeness marker in both domains).
+    """
+    so = np.array([is_reliable(r) for r in se["requests"]])
+    thanks = np.array(["s:gratitude" in names for names in se["rows"]])
+    out = {}
+    for name, mask in (("stack_overflow", so), ("other_sites", ~so)):
+        m = _metrics(wiki_logits[mask], se["labels"][mask], se["scores"][mask])
+        m["thanks_n"] = int((mask & thanks).sum())
+        m["thanks_mean_score"] = float(se["scores"][mask & thanks].mean()) if m["thanks_n"] else 0.0
+        m["mean_score"] = float(se["scores"][mask].mean())
+        out[name] = m
+    return out
 
 
 def _both_domains(domains: dict[str, Any], folds: int) -> dict[str, dict[str, float]]:
@@ -324,9 +401,11 @@ def to_markdown(result: dict[str, Any]) -> str:
     """The validation table for ``docs/validation.md``."""
     names = {
         "wikipedia_in_domain": "Wikipedia, in-domain",
-        "stack_exchange_in_domain": "Stack Exchange, in-domain",
-        "wikipedia_to_stack_exchange": "train Wikipedia, test Stack Exchange",
-        "stack_exchange_to_wikipedia": "train Stack Exchange, test Wikipedia",
+        "stack_exchange_in_domain": "Stack Exchange (Stack Overflow rows), in-domain",
+        "wikipedia_to_stack_exchange": "train Wikipedia, test Stack Exchange (SO rows)",
+        "stack_exchange_to_wikipedia": "train Stack Exchange (SO rows), test Wikipedia",
+        "stack_exchange_all_sites_in_domain": "Stack Exchange, all sites, in-domain",
+        "wikipedia_to_stack_exchange_all_sites": "train Wikipedia, test Stack Exchange, all sites",
     }
     mode = "quick sample" if result["quick"] else "full visible data"
     lines = [
@@ -353,7 +432,21 @@ def to_markdown(result: dict[str, Any]) -> str:
         "| scored on | n (binary) | accuracy | Spearman ρ (all requests) |",
         "|---|---|---|---|",
     ]
-    for domain, label in (("wikipedia", "Wikipedia"), ("stack_exchange", "Stack Exchange")):
+    for domain, label in (("wikipedia", "Wikipedia"), ("stack_exchange", "Stack Overflow")):
         m = result["results"][f"both_domains/{domain}"]
         lines.append(f"| {label} | {m['n_binary']} | {m['accuracy']:.1%} | {m['spearman']:.3f} |")
+    lines += [
+        "",
+        "Audit of the Stack Exchange file (model trained on Wikipedia only; quartiles over all "
+        "sites):",
+        "",
+        "| rows | n | Spearman ρ | accuracy (quartiles) | requests that thank: n, mean score |",
+        "|---|---|---|---|---|",
+    ]
+    for group, label in (("stack_overflow", "Stack Overflow"), ("other_sites", "other sites")):
+        a = result["audit"][group]
+        lines.append(
+            f"| {label} | {a['n_all']} | {a['spearman']:.3f} | {a['accuracy']:.1%} | "
+            f"{a['thanks_n']}, {a['thanks_mean_score']:+.2f} (all: {a['mean_score']:+.2f}) |"
+        )
     return "\n".join(lines) + "\n"
