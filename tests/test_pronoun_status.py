@@ -48,6 +48,8 @@ def test_pronoun_status_signals_have_spans() -> None:
         ("u1", "we_you_focus", (0, 2)),
     ]
     assert all(s.score == 1.0 and s.source.startswith("rule:pronoun_status.") for s in signals)
+    # Subtypes describe the wording (2 I-words vs none; 1 we + 1 you vs no I), not the person.
+    assert [s.subtype for s in signals] == ["more_i_than_we_you", "more_we_you_than_i"]
 
 
 def test_pronoun_status_counts_contractions_and_combines() -> None:

@@ -7,10 +7,15 @@ first-person plural and second-person pronouns more.
 
 Per speaker: the rates (per word) of first-person singular (``i``), first-person plural
 (``we``) and second-person (``you``) words, from ``lexicons/pronoun_status.txt``, and a
-*status index* ``we + you - i`` (in rate points: higher reads as the higher-status pattern).
+*status index* ``we + you - i`` (in rate points; higher is the pattern the paper found more
+often in the higher-status person of a pair).
 Per dyad: the same rates over the utterances a speaker addressed to another (their replies to
 them by ``reply_to``, or else the turn right after the other's). Signals mark utterances whose
-pronouns lean clearly one way (at least two of one pattern and more of it than of the other).
+pronouns lean clearly one way (at least two of one pattern and more of it than of the other):
+label ``i_focus`` / ``we_you_focus``, subtype ``more_i_than_we_you`` / ``more_we_you_than_i``.
+The subtypes describe the wording, not the person; earlier versions wrote
+``lower_status_pattern`` / ``higher_status_pattern`` (``subtype`` is a free string in
+``schema/report-1.json``, so the contract is unchanged).
 
 Known limits: a population-level tendency, not a reading of one person; roles change
 pronoun use (an advocate says "we" for a client, a therapist says "you" to reflect), so the
@@ -30,6 +35,8 @@ from powerlens.model import Conversation, MeasureResult, Signal
 
 CLASSES = ("i", "we", "you")
 MIN_SIGNAL_PRONOUNS = 2
+SUBTYPES = {"i_focus": "more_i_than_we_you", "we_you_focus": "more_we_you_than_i"}
+"""Signal subtype per label: what the utterance's wording shows, never a status of a person."""
 
 
 @cache
@@ -143,7 +150,7 @@ class PronounStatus:
                     span=first,
                     score=max(low, high) / (low + high),
                     source=f"rule:pronoun_status.{label}",
-                    subtype="lower_status_pattern" if low > high else "higher_status_pattern",
+                    subtype=SUBTYPES[label],
                 )
             )
         return partial
