@@ -1,7 +1,10 @@
 """The terminal report: a readable table per conversation, rendered with rich.
 
 All transcript text is passed to rich as plain ``Text`` (never as markup), so a speaker
-named ``[bold]`` or a message full of brackets prints as written.
+named ``[bold]`` or a message full of brackets prints as written. Everything shown is read
+from the report (the same data as the JSON contract); nothing is recomputed here. Language
+measures (accommodation, politeness, pronouns) are shown as signals to explore, with the
+counts behind them, never as statements about a person.
 """
 
 from __future__ import annotations
@@ -52,6 +55,161 @@ def speaker_table(report: ConversationReport) -> Table:
             str(s.get("questions_answered", 0)),
         )
     return table
+
+
+STRATEGY_NAMES = {
+    "positive_lexicon": "positive words",
+    "negative_lexicon": "negative words",
+    "apologizing": "apologising",
+    "please_start": "please (opening)",
+    "indirect_btw": "by the way",
+    "direct_question": "direct question",
+    "direct_start": "direct start",
+    "counterfactual_modal": "could/would you",
+    "indicative_modal": "can/will you",
+}
+"""Readable names for the politeness strategies of ``powerlens.measures.deference``."""
+PRONOUN_STRATEGIES = frozenset(
+    {
+        "first_person_start",
+        "first_person",
+        "first_person_plural",
+        "second_person",
+        "second_person_start",
+    }
+)
+"""Strategies that are pronoun counts: left out of the list (the I / we / you columns show them)."""
+TOP_STRATEGIES = 3
+TOP_PAIRS = 3
+
+
+def _speaker_order(report: ConversationReport) -> list[str]:
+    return [
+        name
+        for name, _ in sorted(report.speakers.items(), key=lambda kv: -int(kv[1].get("words", 0)))
+    ]
+
+
+def _top_strategies(shares: dict[str, float]) -> str:
+    used = [
+        (label, share)
+        for label, share in shares.items()
+        if share > 0 and label not in PRONOUN_STRATEGIES
+    ]
+    used.sort(key=lambda item: -item[1])  # stable: ties keep the strategy order
+    parts = [
+        f"{STRATEGY_NAMES.get(label, label.replace('_', ' '))} {share:.0%}"
+        for label, share in used[:TOP_STRATEGIES]
+    ]
+    return ", ".join(parts) if parts else "none"
+
+
+def _per_100(rate: float | None) -> str:
+    return "–" if rate is None else f"{100 * rate:.1f}"
+
+
+def language_table(report: ConversationReport) -> Table | None:
+    """Per-speaker politeness (deference) and I / we / you rates (pronoun status), if run."""
+    politeness = "deference" in report.measures
+    pronouns = "pronoun_status" in report.measures
+    if not (politeness or pronouns):
+        return None
+    table = Table(title=Text(f"Politeness and pronouns — {report.conversation.id}"), expand=False)
+    table.add_column("speaker")
+    if politeness:
+        table.add_column("politeness", justify="right")
+        table.add_column("most used strategies (pronouns aside)")
+    if pronouns:
+        for column in ("I", "we", "you"):
+            table.add_column(column, justify="right")
+    for name in _speaker_order(report):
+        s = report.speakers[name]
+        row: list[Text | str] = [Text(name)]
+        if politeness:
+            mean = s.get("politeness_mean")
+            row += [
+                "–" if mean is None else f"{mean:.2f}",
+                _top_strategies(s.get("politeness_strategies") or {}),
+            ]
+        if pronouns:
+            row += [_per_100(s.get(f"pronoun_{k}_rate")) for k in ("i", "we", "you")]
+        table.add_row(*row)
+    return table
+
+
+def language_notes(report: ConversationReport) -> list[Text]:
+    """How to read the politeness and pronoun columns (shown under the table)."""
+    notes = []
+    if "deference" in report.measures:
+        notes.append(
+            "  politeness: 0–1, how polite the wording reads (model trained on online requests; "
+            "0.5 = boundary); %: share of turns."
+        )
+    if "pronoun_status" in report.measures:
+        notes.append(
+            "  I / we / you: per 100 words (Kacewicz et al. 2014); roles and context shape them."
+        )
+    return [Text(n, style="dim") for n in notes]
+
+
+def _signed(value: float) -> str:
+    return f"{round(value, 3) + 0.0:+.3f}"
+
+
+def echoes_view(report: ConversationReport) -> list[Text]:
+    """The top directed coordination pairs: who echoes whose function-word style."""
+    section = report.sections.get("accommodation")
+    if not section:
+        return []
+    thresholds = section.get("thresholds", {})
+    minimum = max(int(thresholds.get(k, 0)) for k in ("target", "exchanges", "exchanges_pair"))
+    scored, few = [], []
+    for dyad in section.get("dyads", []):
+        value = dyad.get("aggregate")
+        if dyad["n_exchanges"] < minimum or value is None or value != value:  # NaN: unscored
+            few.append(dyad)
+        else:
+            scored.append(dyad)
+    scored.sort(key=lambda d: (-d["aggregate"], d["speaker"], d["target"]))
+    lines = [
+        Text(
+            "Who echoes whose function-word style (replier → person answered; accommodation, "
+            "Danescu-Niculescu-Mizil et al. 2012)",
+            style="bold",
+        )
+    ]
+    for d in scored[:TOP_PAIRS]:
+        lines.append(
+            Text(
+                f"  {d['speaker']} → {d['target']}: {_signed(d['aggregate'])} "
+                f"over {d['n_exchanges']} exchanges"
+            )
+        )
+    if len(scored) > TOP_PAIRS:
+        lines.append(Text(f"  … and {len(scored) - TOP_PAIRS} more pairs", style="dim"))
+    shown = sum(int(d["n_exchanges"]) for d in section.get("dyads", []))
+    hidden = int(section.get("n_exchanges", shown)) - shown
+    parts = [f"{d['speaker']} → {d['target']} ({d['n_exchanges']})" for d in few]
+    if hidden > 0:
+        parts.append(f"{hidden} exchange{'s' if hidden != 1 else ''} in other pairs")
+    if parts:
+        lines.append(
+            Text(
+                f"  too few exchanges to score (under {minimum} per pair, or no marker scored): "
+                + ", ".join(parts),
+                style="dim",
+            )
+        )
+    if not scored and not parts:
+        lines.append(Text("  no exchanges between different speakers", style="dim"))
+    lines.append(
+        Text(
+            "  score: how much more often a reply uses a function-word category when the turn it "
+            "answers did; above 0 = echoes.",
+            style="dim",
+        )
+    )
+    return lines
 
 
 def _floor_line(talk: dict[str, Any]) -> Text:
@@ -107,6 +265,11 @@ def conversation_view(report: ConversationReport) -> Group:
     talk = report.sections.get("talk")
     if talk:
         parts.append(_floor_line(talk))
+    language = language_table(report)
+    if language is not None:
+        parts.append(language)
+        parts.extend(language_notes(report))
+    parts.extend(echoes_view(report))
     for rejection in report.conversation.rejected[:10]:
         parts.append(Text(f"  rejected line {rejection.line}: {rejection.reason}", style="dim"))
     if len(report.conversation.rejected) > 10:
