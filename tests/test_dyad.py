@@ -241,3 +241,110 @@ def test_dyad_cli_unknown_helper_falls_back_to_detection(tmp_path: Path) -> None
     assert result.exit_code == 0
     decision = json.loads(result.output)["conversations"][0]["dyad"]["helper_decision"]
     assert "does not speak here" in decision
+
+
+CLIENT_SAID = "I keep missing my son's football games because of the hangovers."
+GIVEN_BACK = "The hangovers keep getting between you and your son on weekends."
+
+
+def _labels(text: str, previous: str | None = None) -> list[tuple[str, str]]:
+    return [(c.label, c.rule) for c in code_helper(text, previous).sentences]
+
+
+def test_dyad_echo_of_the_clients_words_is_a_simple_reflection() -> None:
+    assert _labels("Two drinks max.", "I have two drinks max.") == [
+        ("simple_reflection", "reflection.echo")
+    ]
+    assert _labels("Two drinks max.") == []
+
+
+def test_dyad_second_person_statement_reusing_client_words_is_a_reflection() -> None:
+    assert _labels(GIVEN_BACK, CLIENT_SAID) == [("simple_reflection", "reflection.you_heard")]
+    assert _labels(GIVEN_BACK) == []  # no stem and nothing heard: not coded
+
+
+def test_dyad_context_reflection_not_trusted_in_an_informing_turn() -> None:
+    coded = code_helper(f"{GIVEN_BACK} Research shows alcohol disrupts sleep.", CLIENT_SAID)
+    assert coded.sentences == () and coded.main == "therapist_input"
+
+
+def test_dyad_reflection_adding_nothing_new_stays_simple() -> None:
+    said = "I feel so frustrated with my job."
+    assert _labels("You feel frustrated with your job.", said) == [
+        ("simple_reflection", "reflection.you_stem")
+    ]
+    assert _labels("You feel frustrated with your job.")[0][0] == "complex_reflection"
+
+
+def test_dyad_fragment_continues_a_broken_off_reflection() -> None:
+    before = code_helper("It sounds like you're worried about your son-")
+    assert before.broken_off and before.main == "reflection"
+    after = code_helper("-and about your job.", "Mm-hmm.", before)
+    assert [(c.label, c.subtype) for c in after.sentences] == [("complex_reflection", "continued")]
+    assert after.sentences[0].rule == "reflection.sounds_like+complex.feeling+continued"
+    assert code_helper("-and about your job.").sentences == ()
+
+
+def test_dyad_continued_reflection_counted_once() -> None:
+    lines = [
+        "Therapist: It sounds like you're worried about your son-",
+        "Client: Mm-hmm.",
+        "Therapist: -and about your job.",
+    ]
+    d = section(lines, "Therapist")
+    assert d["reflections"]["simple"] + d["reflections"]["complex"] == 1
+
+
+def test_dyad_evocative_question_is_not_a_directive() -> None:
+    for text in (
+        "What do you think you should do?",
+        "Where do you think you need to go from here?",
+    ):
+        coded = code_helper(text)
+        assert not any(m.label in ("directive", "advice") for m in coded.moves), text
+        assert coded.main == "question"
+    assert "directive" in {m.label for m in code_helper("You should take your medication.").moves}
+
+
+def test_dyad_what_im_hearing_is_a_reflection_not_a_question() -> None:
+    assert _labels("What I'm hearing is that you want a break.")[0][0] == "complex_reflection"
+    assert _labels("I understand.") == []
+    assert _labels("I understand that you feel stuck.")[0][0] == "complex_reflection"
+
+
+INPUT_CASES = [
+    ("Most people find the first week the hardest.", "information", "information.norms"),
+    ("Your blood pressure is higher than the recommended limit.", "information", None),
+    ("One thing you could do is call your sponsor.", "advice", "advice.you_could"),
+    ("We'll schedule a follow-up appointment.", "information", "information.procedure"),
+    ("When I was your age I smoked too.", "information", "information.self_disclosure"),
+    ("You'll have to do community service.", "directive", "directive.you_will_have_to"),
+]
+
+
+@pytest.mark.parametrize(("text", "label", "rule"), INPUT_CASES)
+def test_dyad_information_and_advice_rules(text: str, label: str, rule: str | None) -> None:
+    moves = code_helper(text).moves
+    assert label in {m.label for m in moves}
+    assert rule is None or rule in {m.rule for m in moves}
+
+
+MORE_CLIENT_CASES = [
+    ("I think I can do that.", "change"),
+    ("I'm ready to make a change.", "change"),
+    ("I don't want to end up in hospital.", "change"),
+    ("I don't have the time to exercise.", "sustain"),
+    ("It's not that bad.", "sustain"),
+]
+
+
+@pytest.mark.parametrize(("text", "label"), MORE_CLIENT_CASES)
+def test_dyad_client_darn_cat_rules(text: str, label: str) -> None:
+    assert client_talk_type(text) == label
+
+
+def test_dyad_one_phrase_found_by_two_rules_counts_once() -> None:
+    codes = [
+        c for c in code_client("I'm going to try it this weekend.") if c.label == "change_talk"
+    ]
+    assert len(codes) == 1

@@ -18,11 +18,22 @@ over reflections, closed over open, simple over complex, directive over autonomy
 input without permission over all input, pressured refusals over all refusals). A component
 with little evidence weighs less (weight n / (n + 2)); one with none is left out.
 
+Reflections are found from reflective stems ("it sounds like", "you feel", "what I'm hearing",
+"on the one hand") and from context, as MITI defines a reflection (a statement that captures what
+the client said): a short echo of the client's own words, or a second-person statement that
+reuses content words from the client's last three turns. Context alone is not trusted in a turn
+that gives information, advice or a directive. A fragment that starts with a dash continues the
+helper's broken-off turn and keeps its reflection code (counted once). A reflection is complex
+when a marker shows added meaning, feeling, a double side or amplification, or when it is long;
+one that adds at most one content word to what the client said stays simple.
+
 Known limits: patterns are English and written from the manuals' definitions, not trained; a
-transcript without punctuation hides questions; sarcasm, tone and non-verbal behaviour are
-invisible; change and sustain talk are detected without knowing the target behaviour; the index
-describes one session's talk, never the person, and is a signal to explore, not a fidelity
-rating (MITI's global scores need a trained human coder).
+transcript without punctuation hides questions; a reflective stem voiced as a question ("You're
+not sure?") counts as a reflection, where AnnoMI's coders often heard a question; sarcasm, tone
+and non-verbal behaviour are invisible; simple vs complex is close to a coin toss even between
+human coders; change and sustain talk are detected without knowing the target behaviour, so
+most of it is missed; the index describes one session's talk, never the person, and is a signal
+to explore, not a fidelity rating (MITI's global scores need a trained human coder).
 """
 
 from __future__ import annotations
@@ -59,6 +70,23 @@ COMPLEX_MIN_WORDS = 20
 PERMISSION_WINDOW = 2
 """Helper turns after a granted permission (or a client's request) in which input is permitted."""
 INPUT_LABELS = ("advice", "information")
+DASH_START = re.compile(r"^\W*?[-—–]")
+DASH_END = re.compile(r"[-—–]\W*$")
+"""A transcript's mark of a turn cut off (at the end) or taken up again (at the start)."""
+HEARING_STEMS = ("reflection.i_hear", "reflection.what_im_hearing")
+"""Reflective stems that start with "what" ("What I'm hearing is ...") and are not questions."""
+ASKED_ABOUT = re.compile(
+    r"\b(?:what|how|where|when|which|why|(?:do|did|would) you (?:think|feel|say|imagine))\b",
+    re.IGNORECASE,
+)
+"""A question that asks what the client thinks they should do evokes; it does not direct."""
+CONTEXT_RULES = {
+    "reflection.echo": Rule("reflection.echo", "reflection", "echo", 0.6, re.compile("")),
+    "reflection.you_heard": Rule(
+        "reflection.you_heard", "reflection", "heard", 0.55, re.compile("")
+    ),
+}
+"""Reflections found from what the client said rather than from a stem (see _context_reflection)."""
 
 FIDELITY: dict[str, dict[str, Any]] = {
     "reflection_to_question": {"fair": 1.0, "good": 2.0, "instrument": "MITI 4.2.1"},
@@ -78,6 +106,30 @@ COMPONENTS = {
     "pressured_refusals": "client refusals met with pressure / all client refusals",
 }
 """Components of the power-differential index: 1 is the helper-controlled end of each contrast."""
+
+
+WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
+SUFFIX = re.compile(r"(?:'s|ing|ed|es|s|ly)$")
+SECOND_PERSON = re.compile(r"\byou(?:'re|'ve|'d|'ll|r|rs|rself)?\b(?! know\b)", re.IGNORECASE)
+"""The client addressed in the second person ("you know" as a filler left out)."""
+HEARD_TURNS = 3
+"""A reflection may give back any of the client's last this many turns."""
+ECHO_MIN_SHARE = 0.5
+"""An echo: at least this share of a short statement's content words are the client's own."""
+
+
+def _stem(word: str) -> str:
+    return SUFFIX.sub("", word) if len(word) > 5 else word
+
+
+def content_words(text: str) -> frozenset[str]:
+    """The stemmed content words of ``text`` (function words and fillers left out)."""
+    stop = word_list("dyad/function_words")
+    return frozenset(
+        _stem(w)
+        for w in WORD.findall(text.lower().replace("’", "'"))
+        if w not in stop and len(w) > 2
+    )
 
 
 def _rules(name: str) -> tuple[Rule, ...]:
@@ -106,7 +158,53 @@ def _sentences(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in SENTENCE.finditer(text) if m.group().strip()]
 
 
-def _sentence_code(text: str, start: int, end: int, has_input: bool) -> Code | None:
+def _heard_share(body: str, heard: frozenset[str]) -> tuple[int, int]:
+    """(content words of ``body`` the client just said, content words of ``body``)."""
+    said = content_words(body)
+    return len(said & heard), len(said)
+
+
+def _context_reflection(body: str, heard: frozenset[str]) -> Rule | None:
+    """A reflection known from context, not from a stem: the helper gives back the client's words.
+
+    MITI 4.2.1 / MISC 2.5: a reflection is a statement that captures what the client said. A
+    short statement made mostly of the client's own content words (an echo) is one, and so is a
+    second-person statement about the client that reuses words the client just said.
+    """
+    shared, total = _heard_share(body, heard)
+    if not shared:
+        return None
+    if total <= 4 and shared / total >= ECHO_MIN_SHARE:
+        return CONTEXT_RULES["reflection.echo"]
+    if SECOND_PERSON.search(body):
+        return CONTEXT_RULES["reflection.you_heard"]
+    return None
+
+
+def _reflection_code(
+    reflection: Rule, raw: str, body: str, span: tuple[int, int], heard: frozenset[str]
+) -> Code:
+    """Simple or complex: complex when a marker or the length shows the reflection adds meaning.
+
+    MITI 4.2.1: a simple reflection adds little or no meaning to what the client said, so one
+    that brings at most one content word the client did not just say stays simple unless it is
+    double-sided.
+    """
+    markers = [r for r in _rules("reflections") if r.label == "complex" and r.pattern.search(raw)]
+    if heard and len(content_words(body) - heard) <= 1:
+        markers = [m for m in markers if m.subtype == "double_sided"]
+    if markers:
+        best = max(markers, key=lambda r: r.score)
+        rule = f"{reflection.name}+{best.name}"
+        return Code("complex_reflection", span, best.score, rule, best.subtype)
+    if len(body.split()) >= COMPLEX_MIN_WORDS:
+        return Code("complex_reflection", span, 0.6, f"{reflection.name}+complex.length", "length")
+    return Code("simple_reflection", span, reflection.score, reflection.name)
+
+
+def _sentence_code(
+    text: str, start: int, end: int, has_input: bool, heard: frozenset[str] = frozenset()
+) -> Code | None:
     """The question, reflection or affirmation code of one helper sentence, if any."""
     raw = text[start:end]
     lead = LEAD.match(raw)
@@ -125,29 +223,15 @@ def _sentence_code(text: str, start: int, end: int, has_input: bool) -> Code | N
     if (
         question is not None
         and (asked or PRONOUN_INVERSION.search(body) or question.name.startswith("question.open"))
-        and not (reflection is not None and reflection.name == "reflection.what_im_hearing")
+        and not (reflection is not None and not asked and reflection.name in HEARING_STEMS)
     ):
         return Code(question.label, span, question.score, question.name, question.subtype)
     if affirm is not None and not asked:
         return Code("affirm", span, affirm.score, affirm.name)
+    if reflection is None and not asked and not has_input:
+        reflection = _context_reflection(body, heard)
     if reflection is not None and not has_input:
-        markers = [
-            r for r in _rules("reflections") if r.label == "complex" and r.pattern.search(raw)
-        ]
-        if markers:
-            best = max(markers, key=lambda r: r.score)
-            return Code(
-                "complex_reflection",
-                span,
-                best.score,
-                f"{reflection.name}+{best.name}",
-                best.subtype,
-            )
-        if len(body.split()) >= COMPLEX_MIN_WORDS:
-            return Code(
-                "complex_reflection", span, 0.6, f"{reflection.name}+complex.length", "length"
-            )
-        return Code("simple_reflection", span, reflection.score, reflection.name)
+        return _reflection_code(reflection, raw, body, span, heard)
     if asked:
         return Code("closed_question", span, 0.5, "question.declarative", "declarative")
     return None
@@ -158,9 +242,34 @@ def _moves(text: str) -> list[Code]:
     codes = []
     for rule in _rules("moves"):
         for match in rule.pattern.finditer(text):
-            if match.end() > match.start() and discount(text, match.start()) is None:
-                codes.append(Code(rule.label, match.span(), rule.score, rule.name, rule.subtype))
-    return codes
+            if match.end() == match.start() or discount(text, match.start()) is not None:
+                continue
+            if rule.label in ("directive", *INPUT_LABELS) and _asked_about(text, match.start()):
+                continue
+            codes.append(Code(rule.label, match.span(), rule.score, rule.name, rule.subtype))
+    return _distinct(codes)
+
+
+def _distinct(codes: list[Code]) -> list[Code]:
+    """Codes without the later ones that overlap an earlier code of the same label (one phrase
+    found by two rules counts once)."""
+    kept: list[Code] = []
+    for code in codes:
+        if not any(
+            k.label == code.label and k.span[0] < code.span[1] and code.span[0] < k.span[1]
+            for k in kept
+        ):
+            kept.append(code)
+    return kept
+
+
+def _asked_about(text: str, start: int) -> bool:
+    """The match sits in a question asking for the client's view ("What do you think you should
+    do?"): in MI terms a question that evokes, not advice or a directive."""
+    for s, e in _sentences(text):
+        if s <= start < e:
+            return text[s:e].rstrip().endswith("?") and bool(ASKED_ABOUT.search(text, s, start))
+    return False
 
 
 @dataclass(frozen=True)
@@ -171,25 +280,54 @@ class HelperCodes:
     moves: tuple[Code, ...]
     main: str
     """``question``, ``reflection``, ``therapist_input`` or ``other`` (the last one coded)."""
+    broken_off: bool = False
+    """The utterance ends in a dash: the speaker was cut off and may go on in their next turn."""
 
 
-def code_helper(text: str) -> HelperCodes:
-    """Code one helper utterance: its sentences' questions and reflections, and its moves."""
+def _continued(text: str, start: int, end: int, before: HelperCodes | None) -> Code | None:
+    """The code a fragment ("-and it's hard-") inherits from the broken-off turn it continues.
+
+    MITI codes one reflection however often a backchannel ("Mm-hmm") cuts across it; the
+    inherited code carries the subtype ``continued`` and is not counted a second time.
+    """
+    if before is None or not before.broken_off or not DASH_START.match(text):
+        return None
+    last = before.sentences[-1] if before.sentences else None
+    if last is None or not last.label.endswith("reflection"):
+        return None
+    span = (start, start + len(text[start:end].rstrip()))
+    return Code(last.label, span, last.score, f"{last.rule}+continued", "continued")
+
+
+def code_helper(
+    text: str, previous: str | None = None, before: HelperCodes | None = None
+) -> HelperCodes:
+    """Code one helper utterance by sentence and move.
+
+    ``previous`` is what the client said just before (``Dyad`` passes the client's last
+    ``HEARD_TURNS`` turns; a reflection gives it back); ``before`` is the helper's own previous
+    turn, which a fragment starting with a dash continues.
+    """
     moves = _moves(text)
+    informing = any(m.label in ("directive", *INPUT_LABELS) for m in moves)
+    heard = content_words(previous) if previous and not informing else frozenset()
     sentence_codes: list[Code] = []
     main = "other"
-    for start, end in _sentences(text):
+    sentences = _sentences(text)
+    for start, end in sentences:
         has_input = any(
             start <= m.span[0] < end for m in moves if m.label in ("directive", *INPUT_LABELS)
         )
-        code = _sentence_code(text, start, end, has_input)
+        code = _sentence_code(text, start, end, has_input, heard)
+        if code is None and not has_input and not sentence_codes and start == sentences[0][0]:
+            code = _continued(text, start, end, before)
         if code is not None:
             sentence_codes.append(code)
         if code is not None and code.label != "affirm":
             main = "question" if code.label.endswith("question") else "reflection"
         elif has_input:
             main = "therapist_input"
-    return HelperCodes(tuple(sentence_codes), tuple(moves), main)
+    return HelperCodes(tuple(sentence_codes), tuple(moves), main, bool(DASH_END.search(text)))
 
 
 def code_client(text: str) -> list[Code]:
@@ -201,7 +339,7 @@ def code_client(text: str) -> list[Code]:
                 rule.name == "refusal.no" or discount(text, match.start()) is None
             ):
                 codes.append(Code(rule.label, match.span(), rule.score, rule.name, rule.subtype))
-    return codes
+    return _distinct(codes)
 
 
 def client_talk_type(text: str) -> str:
@@ -317,6 +455,7 @@ class Dyad:
         permitted_for = 0
         previous_helper: HelperCodes | None = None
         last_client: str | None = None
+        said: list[str] = []
         previous_speaker: str | None = None
         for utterance, words in zip(conversation.utterances, tokens, strict=True):
             is_helper = utterance.speaker == helper
@@ -328,6 +467,7 @@ class Dyad:
             previous_speaker = utterance.speaker
             if not is_helper:
                 last_client = utterance.speaker
+                said.append(utterance.text)
                 codes = code_client(utterance.text)
                 labels = {code.label for code in codes}
                 if "client_request" in labels:
@@ -352,13 +492,15 @@ class Dyad:
                 if previous_helper is not None and labels & {"refusal"}:
                     permitted_for = 0
                 continue
-            coded = code_helper(utterance.text)
+            coded = code_helper(
+                utterance.text, " ".join(said[-HEARD_TURNS:]) or None, previous_helper
+            )
             self._answer_refusals(partial, utterance.id, coded)
             if any(m.subtype == "permission" for m in coded.moves):
                 permitted_for = PERMISSION_WINDOW + 1
             permitted = permitted_for > 0 or any(m.label == "autonomy_support" for m in coded.moves)
             for code in coded.sentences:
-                c[code.label] += 1
+                c[code.label] += code.subtype != "continued"
                 partial.signals.append(_signal(utterance.id, helper, last_client, code))
             for code in coded.moves:
                 if code.label in INPUT_LABELS:

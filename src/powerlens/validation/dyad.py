@@ -22,7 +22,15 @@ from typing import Any
 
 from powerlens.language import tokenize_conversation
 from powerlens.measures.base import Options
-from powerlens.measures.dyad import DYAD, client_talk_type, code_helper, detect_helper
+from powerlens.measures.dyad import (
+    DYAD,
+    HEARD_TURNS,
+    HelperCodes,
+    client_talk_type,
+    code_helper,
+    detect_helper,
+    power_index,
+)
 from powerlens.model import Conversation, Utterance
 
 Row = dict[str, str]
@@ -97,7 +105,12 @@ def f1(pairs: Iterable[tuple[bool, bool]]) -> dict[str, float]:
     }
 
 
-def _session_level(sessions: dict[str, list[Row]], ids: list[str], reps: int) -> dict[str, Any]:
+def _session_level(
+    sessions: dict[str, list[Row]],
+    ids: list[str],
+    reps: int,
+    gold: dict[tuple[str, str], dict[str, str]] | None = None,
+) -> dict[str, Any]:
     options = Options(helper="therapist")
     scored: list[tuple[str, float, dict[str, Any]]] = []
     detected = 0
@@ -137,6 +150,7 @@ def _session_level(sessions: dict[str, list[Row]], ids: list[str], reps: int) ->
         },
         "components": components,
         "helper_detected": round(detected / len(ids), 3),
+        "with_annomi_codes": _reference(scored, ids, gold) if gold is not None else None,
     }
 
 
@@ -167,12 +181,16 @@ def _utterance_level(
     exists: dict[str, list[tuple[bool, bool]]] = defaultdict(list)
     client: list[tuple[str, str]] = []
     for sid in ids:
+        said: list[str] = []
+        before: HelperCodes | None = None
         for row in sessions[sid]:
             text = row["utterance_text"]
             if row["interlocutor"] == "client":
                 client.append((row["client_talk_type"], client_talk_type(text)))
+                said.append(text)
                 continue
-            coded = code_helper(text)
+            coded = code_helper(text, " ".join(said[-HEARD_TURNS:]) or None, before)
+            before = coded
             labels = {c.label for c in coded.sentences}
             main.append((row["main_therapist_behaviour"], coded.main))
             gold = gold_full.get((sid, row["utterance_id"]))
@@ -212,16 +230,68 @@ def _utterance_level(
     }
 
 
+GOLD_COMPONENTS = ("questions_over_reflections", "closed_questions", "simple_reflections")
+"""The index components AnnoMI-full's codes can also give, for the reference below."""
+
+
+def _gold_counts(gold: dict[tuple[str, str], dict[str, str]], sid: str) -> dict[str, float]:
+    """Questions, closed questions, reflections and simple reflections in one session's codes."""
+    c: Counter[str] = Counter()
+    for (session, _), votes in gold.items():
+        if session != sid:
+            continue
+        for kind in ("question", "reflection"):
+            if votes[kind] == "True":
+                c[kind] += 1
+                c[votes[f"{kind}_subtype"]] += 1
+    return dict(c)
+
+
+def _reference(
+    scored: list[tuple[str, float, dict[str, Any]]],
+    ids: list[str],
+    gold: dict[tuple[str, str], dict[str, str]],
+) -> dict[str, Any]:
+    """The same fixed index with AnnoMI's own codes in place of the question and reflection
+    detectors: how far better detection alone could move the AUC (a ceiling, not a result)."""
+    low: list[float] = []
+    high: list[float] = []
+    per: dict[str, tuple[list[float], list[float]]] = {n: ([], []) for n in GOLD_COMPONENTS}
+    for sid, (quality, _, section) in zip(ids, scored, strict=True):
+        g = _gold_counts(gold, sid)
+        q, r = g.get("question", 0), g.get("reflection", 0)
+        override = {
+            "questions_over_reflections": (q, q + r),
+            "closed_questions": (g.get("closed", 0), q),
+            "simple_reflections": (g.get("simple", 0), r),
+        }
+        parts = {
+            name: override.get(name, (comp["value"] * comp["n"] if comp["n"] else 0, comp["n"]))
+            for name, comp in section["index"]["components"].items()
+        }
+        value = power_index(parts)["value"]
+        (low if quality == "low" else high).append(value)
+        for name in GOLD_COMPONENTS:
+            x, n = override[name]
+            if n:
+                per[name][quality == "high"].append(x / n)
+    return {
+        "auc": round(auc(low, high), 3),
+        "components": {n: round(auc(lo, hi), 3) for n, (lo, hi) in per.items()},
+    }
+
+
 def run(data_root: Path, *, quick: bool = False) -> dict[str, Any]:
     """Session AUC of the index and utterance F1 of the detectors on AnnoMI (or a fixed sample)."""
     folder = data_root / "annomi"
     sessions = _sessions(_read(folder / "AnnoMI-simple.csv"))
     ids = sample_ids(sessions, quick)
     full = _read(folder / "AnnoMI-full.csv")
+    gold = _majority([r for r in full if r["transcript_id"] in set(ids)])
     return {
         "data": "AnnoMI (uccollab/AnnoMI, 42936645); the folder's visible sessions",
         "quick": quick,
-        "session": _session_level(sessions, ids, 300 if quick else 2000),
+        "session": _session_level(sessions, ids, 300 if quick else 2000, gold),
         "utterance": _utterance_level(sessions, full, ids),
     }
 
@@ -244,6 +314,15 @@ def to_markdown(result: dict[str, Any]) -> str:
         f"| mean index, low / high quality | {s['mean_index']['low']:.3f} / "
         f"{s['mean_index']['high']:.3f} |",
         f"| helper auto-detected with names hidden | {s['helper_detected']:.1%} |",
+    ]
+    ref = s.get("with_annomi_codes")
+    if ref:
+        comps = ", ".join(f"{name} {value}" for name, value in ref["components"].items())
+        lines.append(
+            f"| reference: same index with AnnoMI's question and reflection codes in place of the "
+            f"detectors | AUC {ref['auc']:.3f} (those components alone: {comps}) |"
+        )
+    lines += [
         "",
         "| component | AUC alone | mean low | mean high | sessions with evidence |",
         "|---|---|---|---|---|",
