@@ -7,6 +7,7 @@ output says how it was decided.
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 from pathlib import Path
@@ -23,7 +24,11 @@ from powerlens.measures import Options
 from powerlens.measures.dyad import DYAD, resolve_helper
 from powerlens.model import ConversationReport, Report
 from powerlens.readers import load
+from powerlens.report import dyad_html
+from powerlens.report.dyad_html import session_rows, trend
 from powerlens.report.json_report import to_dict
+
+FORMATS = ("terminal", "json", "html")
 
 
 def _fmt(value: Any) -> str:
@@ -36,86 +41,13 @@ def _fmt(value: Any) -> str:
 
 def session_table(report: ConversationReport) -> Table:
     """One session's dyad measures, the MITI thresholds and the index components."""
-    d = report.sections["dyad"]
     table = Table(title=Text(f"Therapeutic dyad — {report.conversation.id}"), show_header=True)
     table.add_column("measure")
     table.add_column("value", justify="right")
     table.add_column("note")
-    rows: list[tuple[str, Any, str]] = [
-        ("helper", d["helper"], d["helper_decision"]),
-        ("helper share of words", d["talk"]["helper_word_share"], ""),
-        ("helper share of turns", d["talk"]["helper_turn_share"], ""),
-        ("open / closed questions", f"{d['questions']['open']} / {d['questions']['closed']}", ""),
-        (
-            "simple / complex reflections",
-            f"{d['reflections']['simple']} / {d['reflections']['complex']}",
-            "",
-        ),
-    ]
-    for key, label in (
-        ("reflection_to_question", "reflection-to-question ratio"),
-        ("percent_complex_reflections", "complex reflections"),
-        ("percent_open_questions", "open questions"),
-    ):
-        f = d["fidelity"][key]
-        rows.append(
-            (
-                label,
-                f["value"],
-                f"{f['level'] or 'no data'} ({f['instrument']}: "
-                f"fair ≥{f['fair']:g}, good ≥{f['good']:g})",
-            )
-        )
-    rows += [
-        (
-            "advice/information with / without permission",
-            f"{d['input']['with_permission']} / {d['input']['without_permission']}",
-            "",
-        ),
-        (
-            "directive / autonomy-supporting moves",
-            f"{d['moves']['directive']} / {d['moves']['autonomy_support']}",
-            f"{d['moves']['permission_asks']} permission asks",
-        ),
-        (
-            "client refusals respected / pressured",
-            f"{d['refusals']['respected']} / {d['refusals']['pressured']}",
-            "Boundary Check",
-        ),
-        (
-            "client change / sustain talk",
-            f"{d['client_talk']['change']} / {d['client_talk']['sustain']}",
-            "rough signal",
-        ),
-        ("power-differential index", d["index"]["value"], "0 = client-led, 1 = helper-controlled"),
-    ]
-    for name, comp in d["index"]["components"].items():
-        rows.append(
-            (f"  {name}", comp["value"], f"{comp['description']}; weight {comp['weight']:g}")
-        )
-    for label, value, note in rows:
+    for label, value, note in session_rows(report):
         table.add_row(Text(label), Text(_fmt(value)), Text(note))
     return table
-
-
-def trend(reports: list[ConversationReport]) -> list[dict[str, Any]]:
-    """The index and its main ratios per session, in the order given."""
-    out = []
-    for i, r in enumerate(reports, start=1):
-        d = r.sections["dyad"]
-        out.append(
-            {
-                "session": i,
-                "id": r.conversation.id,
-                "source": r.conversation.source,
-                "helper": d["helper"],
-                "power_differential": d["index"]["value"],
-                "helper_word_share": d["talk"]["helper_word_share"],
-                "reflection_to_question": d["reflection_to_question"],
-                "percent_complex_reflections": d["reflections"]["percent_complex"],
-            }
-        )
-    return out
 
 
 def trend_table(points: list[dict[str, Any]]) -> Table:
@@ -173,24 +105,44 @@ def register(app: typer.Typer) -> None:
             bool, typer.Option("--trend", help="Show the power-differential index across sessions.")
         ] = False,
         format: Annotated[
-            str, typer.Option("--format", "-f", help="terminal or json.")
+            str, typer.Option("--format", "-f", help="terminal, json or html.")
         ] = "terminal",
+        output: Annotated[
+            Path | None,
+            typer.Option("--output", "-o", help="Write the report to this file (default: stdout)."),
+        ] = None,
     ) -> None:
         """Therapist–client power differential per session: MITI counts, moves and an index."""
-        if format not in ("terminal", "json"):
-            raise UsageError(f"unknown format {format!r} for dyad.", fix="use terminal or json")
+        if format not in FORMATS:
+            raise UsageError(
+                f"unknown format {format!r} for dyad.", fix=f"use {', '.join(FORMATS)}"
+            )
         reports = run_dyad(files, helper)
         points = trend(reports)
         if format == "json":
             data = to_dict(Report(conversations=reports))
             data["trend"] = points
-            sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
-            return
-        console = Console(file=sys.stdout, width=140)
-        parts: list[Table] = [session_table(r) for r in reports]
-        if show_trend:
-            parts.append(trend_table(points))
-        console.print(Group(*parts))
+            _emit(json.dumps(data, ensure_ascii=False, indent=2) + "\n", output)
+        elif format == "html":
+            _emit(dyad_html.render(reports, show_trend=show_trend), output)
+        else:
+            parts: list[Table] = [session_table(r) for r in reports]
+            if show_trend:
+                parts.append(trend_table(points))
+            buffer = io.StringIO()
+            console = Console(file=sys.stdout if output is None else buffer, width=140)
+            console.print(Group(*parts))
+            if output is not None:
+                _emit(buffer.getvalue(), output)
+
+
+def _emit(text: str, output: Path | None) -> None:
+    """Write ``text`` to ``output`` (saying so on stderr) or to stdout."""
+    if output is None:
+        sys.stdout.write(text)
+        return
+    output.write_text(text, encoding="utf-8")
+    Console(stderr=True).print(f"wrote {output}", highlight=False, markup=False)
 
 
 __all__ = ["register", "run_dyad", "session_table", "trend", "trend_table"]

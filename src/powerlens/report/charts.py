@@ -157,3 +157,70 @@ def stacked(title: str, rows: list[tuple[str, dict[str, int]]], keys: list[str])
         )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def trend_chart(title: str, points: list[tuple[str, float | None]], width: int = 640) -> str:
+    """A line chart of values in [0, 1] across labelled steps (e.g. the index per session).
+
+    Each point is a circle marked with its value; a step without a value leaves a gap in the
+    line and is labelled "no data". Labels are escaped and shortened to 14 characters.
+    """
+    x0, top, plot_h = 44, 24, 180
+    slanted = len(points) > 6
+    height = top + plot_h + (86 if slanted else 40)
+    span = width - x0 - 24
+    step = span / max(1, len(points))
+    parts = [_svg_open(title, width, height)]
+    for tick in (0.0, 0.25, 0.5, 0.75, 1.0):
+        y = top + plot_h * (1 - tick)
+        parts.append(
+            f'<line x1="{x0}" y1="{y:.1f}" x2="{x0 + span}" y2="{y:.1f}" stroke="#ddd"/>'
+            f'<text x="{x0 - 6}" y="{y + 4:.1f}" font-size="11" text-anchor="end">{tick:g}</text>'
+        )
+    coords: list[tuple[float, float] | None] = []
+    for i, (_, value) in enumerate(points):
+        x = x0 + step * (i + 0.5)
+        coords.append(
+            None if value is None else (x, top + plot_h * (1 - max(0.0, min(1.0, value))))
+        )
+    runs: list[list[tuple[float, float]]] = [[]]
+    for point in coords:
+        if point is None:
+            runs.append([])
+        else:
+            runs[-1].append(point)
+    colour = SIGNAL_COLOURS["dyad"]
+    for run in runs:
+        if len(run) > 1:
+            path = " ".join(f"{x:.1f},{y:.1f}" for x, y in run)
+            parts.append(
+                f'<polyline class="trend-line" points="{path}" fill="none" '
+                f'stroke="{colour}" stroke-width="2"/>'
+            )
+    base = top + plot_h
+    for i, ((label, value), point) in enumerate(zip(points, coords, strict=True)):
+        x = x0 + step * (i + 0.5)
+        name = escape(label if len(label) <= 14 else label[:13] + "…")
+        if slanted:
+            parts.append(
+                f'<text x="{x:.1f}" y="{base + 14}" font-size="11" text-anchor="end" '
+                f'transform="rotate(-35 {x:.1f} {base + 14})">{name}</text>'
+            )
+        else:
+            parts.append(
+                f'<text x="{x:.1f}" y="{base + 16}" font-size="11" text-anchor="middle">{name}</text>'
+            )
+        if point is None or value is None:
+            parts.append(
+                f'<text class="trend-value" x="{x:.1f}" y="{base - 6}" font-size="10" '
+                f'text-anchor="middle" fill="#999">no data</text>'
+            )
+            continue
+        parts.append(
+            f'<circle class="trend-point" cx="{point[0]:.1f}" cy="{point[1]:.1f}" r="4" '
+            f'fill="{colour}"><title>{escape(label)}: {value:.2f}</title></circle>'
+            f'<text class="trend-value" x="{point[0]:.1f}" y="{point[1] - 8:.1f}" font-size="11" '
+            f'text-anchor="middle">{value:.2f}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)

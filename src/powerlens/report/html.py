@@ -220,7 +220,9 @@ def conversation_html(report: ConversationReport) -> str:
 
 def render(report: Report) -> str:
     """The report as one self-contained HTML page."""
-    body = "".join(conversation_html(c) for c in report.conversations)
+    from powerlens.report.dyad_html import overview  # imports this module: import late
+
+    body = overview(report.conversations) + "".join(conversation_html(c) for c in report.conversations)
     return (
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
