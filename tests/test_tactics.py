@@ -2,22 +2,32 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from powerlens.analysis import analyze
+from powerlens.errors import UsageError
 from powerlens.language import tokenize_conversation
-from powerlens.language.rules import load_rules
+from powerlens.language.rules import discount, find, load_rules
 from powerlens.measures import REGISTRY
 from powerlens.measures.base import Options
 from powerlens.measures.tactics import (
+    HASH_BITS,
     LABELS,
     RULES_FILE,
     TACTICS,
+    Scored,
+    TacticModel,
+    bucket,
     load_model,
+    logit,
+    manipulation_probability,
     rule_hits,
     sigmoid,
+    turn_buckets,
 )
 from powerlens.model import Conversation, Utterance
 from powerlens.readers.plain import read
@@ -160,13 +170,85 @@ def test_tactics_calibration_sanity() -> None:
     model = load_model()
     assert model is not None
     stack = model.meta["stacker"]
-    weights = stack["weights"]
-    # More evidence never lowers the probability: dialogue logit, strongest turn, flagged turns.
-    assert weights[0] > 0 and weights[1] > 0 and weights[2] >= 0
+    # More evidence never lowers the probability: every stacker weight is non-negative.
+    assert stack["weights"][0] > 0 and min(stack["weights"]) >= 0
+    assert len(stack["weights"]) == len(stack["inputs"])
     assert sigmoid(0.0) == 0.5
     assert abs(sigmoid(40.0) - 1.0) < 1e-9 and sigmoid(-800.0) == 0.0
+    assert logit(0.5) == 0.0 and logit(0.8) == pytest.approx(math.log(4.0))
     report = model.meta["training_report"]
-    assert 0.6 < report["oof_stacked_accuracy"] < 1.0
+    assert 0.6 < report["oof_mentalmanip_stacked"]["accuracy"] < 1.0
+    assert 0.6 < report["oof_mentalmanip_stacked"]["auc"] < 1.0
+    calibration = model.meta["calibration"]
+    assert calibration["base_rate"] == 0.5
+    assert 0.6 < calibration["training_rate"] < 0.75
+
+
+def test_tactics_prior_shift_moves_log_odds_exactly() -> None:
+    model = load_model()
+    assert model is not None
+    scored = Scored(0.0, [0.0], [[0.0] * len(LABELS)], [[]], [0.0] * len(LABELS))
+    inputs = [0.0] * len(model.meta["stacker"]["inputs"])
+    rate = model.meta["calibration"]["training_rate"]
+    shifted, raw = manipulation_probability(scored, inputs, model, 0.5)
+    # All inputs zero: the raw score is sigmoid(bias); at 0.5 the log-odds drop by logit(rate).
+    assert raw == pytest.approx(sigmoid(model.meta["stacker"]["bias"]))
+    assert logit(shifted) == pytest.approx(logit(raw) - logit(rate))
+    same, _ = manipulation_probability(scored, inputs, model, rate)
+    assert same == pytest.approx(raw)
+
+
+def test_tactics_base_rate_option() -> None:
+    c = conv(("A", "Want to get lunch?"), ("B", "Sure, the usual place?"))
+    even = run(c).scores["manipulation"]
+    rare = run(c, tactics_base_rate=0.1).scores["manipulation"]
+    section = run(c, tactics_base_rate=0.1).sections["tactics"]["calibration"]
+    assert section["base_rate"] == 0.1
+    # Odds scale by (0.1 / 0.9) / (0.5 / 0.5) = 1/9 between the two base rates.
+    assert (rare / (1 - rare)) == pytest.approx((even / (1 - even)) / 9, rel=1e-6)
+    with pytest.raises(UsageError):
+        run(c, tactics_base_rate=1.5)
+
+
+def test_tactics_feature_hashing_is_stable() -> None:
+    assert HASH_BITS == 18
+    assert bucket("w hello") == 91510  # zlib.crc32(b"w hello") & (2**18 - 1)
+    got = turn_buckets(["i", "never"], "I never!", ["denial"])
+    # two words, one bigram, no trigram, one "!", one rule label
+    assert got == [bucket("w i"), bucket("w never"), 231127, bucket("p !"), bucket("r denial")]
+
+
+def test_tactics_group_logits_by_hand() -> None:
+    # Two kept buckets (rows 0 and 1), idf 1 and 2, one head with weights 1 and -1, bias 0.5.
+    rows = np.full(1 << HASH_BITS, -1, dtype=np.int32)
+    rows[7], rows[9] = 0, 1
+    model = TacticModel(
+        rows=rows,
+        idf=np.array([1.0, 2.0], dtype=np.float32),
+        weights=np.array([[1.0], [-1.0]], dtype=np.float32),
+        bias=np.array([0.5], dtype=np.float32),
+        heads=("dialogue",),
+        meta={},
+    )
+    out = model.group_logits([[7, 7, 9, 123], [7], []], [0, 1, 2], 3)
+    # group 0: counts 2 and 1 -> (1 + ln 2) * 1, 1 * 2; L2-normalised; dot (1, -1)
+    a, b = 1 + math.log(2), 2.0
+    assert out[0, 0] == pytest.approx(0.5 + (a - b) / math.hypot(a, b), rel=1e-5)
+    assert out[1, 0] == pytest.approx(1.5)  # one feature, normalised to 1
+    assert out[2, 0] == pytest.approx(0.5)  # empty: bias only
+
+
+def test_tactics_rule_prefilter_changes_nothing() -> None:
+    rules = load_rules(RULES_FILE)
+    texts = [
+        "I never said that.",
+        "Do it or else. You're overreacting.",
+        "Lovely weather today.",
+        "After everything I've done for you, this is how you treat me?",
+    ]
+    for text in texts:
+        slow = [(r.name, span) for r, span in find(rules, text) if discount(text, span[0]) is None]
+        assert [(r.name, span) for r, span in rule_hits(text, rules)] == slow
 
 
 def test_tactics_everyday_set_stays_quiet() -> None:
@@ -182,3 +264,53 @@ def test_tactics_rules_only_mode() -> None:
     assert [s.source for s in result.signals] == ["rule:intimidation.or_else"]
     assert result.scores["manipulation"] == pytest.approx(0.8 * 0.9)
     assert result.sections["tactics"]["source"] == "rules"
+
+
+@pytest.mark.parametrize(
+    "turns",
+    [
+        # quoting someone else's denial, with the full model running
+        (("Ana", 'She told me "I never said that" and laughed.'), ("Bea", "Ugh, classic.")),
+        # the topic, not the act
+        (
+            ("Ana", "We read an article about gaslighting in couples therapy."),
+            ("Bea", "What did it say?"),
+            ("Ana", "That denying someone's memory over and over is the warning sign."),
+        ),
+        # negation and accountability
+        (
+            ("Ana", "I'm not saying you're overreacting, I just want to talk about Sunday."),
+            ("Bea", "You're right, I did say that. I'm sorry it came out that way."),
+        ),
+        # a joke marked as one
+        (("Ana", "You're such a loser at Mario Kart lol"), ("Bea", "Rematch tonight!")),
+        # a heated but fair argument about chores
+        (
+            ("Ana", "I feel like I end up doing most of the dishes."),
+            ("Bea", "That's fair. I've been slack this month."),
+            ("Ana", "Can we split it? You take Tuesdays and Thursdays?"),
+            ("Bea", "Deal, and I'll do the bins too."),
+        ),
+        # reporting a boss's words to a friend
+        (
+            ("Ana", "My boss said I was overreacting about the schedule."),
+            ("Bea", "That's not fair to you, you raised it calmly."),
+        ),
+    ],
+)
+def test_tactics_hard_negative_conversations_stay_quiet(turns: tuple[tuple[str, str], ...]) -> None:
+    assert run(conv(*turns)).signals == []
+
+
+def test_tactics_ordinary_talk_scores_low() -> None:
+    c = conv(
+        ("Sam", "I honestly thought the ending was brilliant."),
+        ("Priya", "Really? I found it so rushed."),
+        ("Sam", "Fair, the sister deserved a better ending."),
+        ("Priya", "Want to watch the director's earlier one on Friday?"),
+    )
+    result = run(c)
+    assert result.signals == []
+    assert result.scores["manipulation"] < 0.5
+    raw = result.sections["tactics"]["calibration"]["manipulation_at_training_rate"]
+    assert raw > result.scores["manipulation"]  # the 70%-manipulative prior, removed

@@ -11,20 +11,31 @@ Two sources of evidence, each cited in the signal's ``source``:
   denial, memory undermining, trivialising, conditional threats, ...). A match that is
   negated, quoted or reported, hypothetical, or in an utterance marked as a joke is dropped
   (shared checks in ``powerlens.language.rules``).
-- ``model:tactics-mentalmanip``: a linear model over word uni/bigrams, character 4-grams and
-  the rule features, trained by ``scripts/train_tactics.py`` on the MentalManip and ReaMent
-  training splits. Its weights are derived from MentalManip and carry its licence (CC BY-NC
-  4.0, ``models/LICENSE-tactics-mentalmanip.txt``); with ``Options(extra={"tactics_model":
-  False})`` or without the file the family runs on rules alone.
+- ``model:tactics-mentalmanip``: linear heads over hashed word uni-, bi- and trigrams, ``?``,
+  ``!``, capitals and the rule labels (sublinear tf x idf), trained by
+  ``scripts/train_tactics.py`` on the MentalManip and ReaMent training splits: one head for the
+  whole dialogue, one for turns (trained on the turns annotators marked), one per technique.
+  A turn is flagged when its evidence (turn logit plus ``mix`` times the dialogue logit)
+  reaches the operating point chosen so that at most 2.5% of non-manipulative training
+  dialogues (out of fold) get any signal; turns that quote or report someone else's words,
+  talk about manipulation or are marked as a joke are not flagged by the model. Its weights
+  are derived from MentalManip and carry its licence (CC BY-NC 4.0,
+  ``models/LICENSE-tactics-mentalmanip.txt``); with ``Options(extra={"tactics_model": False})``
+  or without the file the family runs on rules alone.
 
-Per conversation ``scores.manipulation`` is a probability from a logistic stacker over the
-dialogue model's score, the strongest flagged turn, how many turns were flagged and whether
-one speaker repeats a pattern across turns, fitted on out-of-fold training predictions (so
-repetition weighs more than one sharp remark). It is calibrated for data like the training
-sets, where about 70% of dialogues are manipulative; on everyday talk it overstates.
+Per conversation ``scores.manipulation`` comes from a logistic stacker (non-negative weights,
+fitted on out-of-fold training predictions, i.e. Platt-style calibration) over the dialogue
+logit, the strongest turns, strong and weak rule hits and how many turns one speaker has
+flagged (so a pattern repeated across turns weighs more than one sharp remark). The training
+data are about 70% manipulative, so the stacker's probability carries that prior; the score is
+shifted (Bayes' rule on the log-odds) to a stated base rate, 0.5 by default ("even odds": the
+score reflects the conversation's evidence, not the data set's mix), or to
+``Options(extra={"tactics_base_rate": b})``. The section's ``calibration`` keeps the unshifted
+value. The shift assumes conversations of each class look alike in both populations.
 
-Known limits: trained on scripted film dialogue and short transcribed web videos; sarcasm,
-banter and quoted talk fool it; signals are patterns to explore, never a judgement of a person.
+Known limits: trained on scripted film dialogue and short transcribed web videos; dialogue
+detection is modest (about 0.74 AUC); sarcasm, banter and quoted talk fool it; signals are
+patterns to explore, never a judgement of a person.
 """
 
 from __future__ import annotations
@@ -32,15 +43,19 @@ from __future__ import annotations
 import json
 import math
 import re
+import zlib
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from itertools import chain
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from powerlens.errors import UsageError
 from powerlens.language import Tokens
 from powerlens.language.rules import Rule, discount, find, is_joke, load_rules
 from powerlens.measures.base import Options
@@ -91,36 +106,86 @@ META_TALK = re.compile(
     re.IGNORECASE,
 )
 """Talk *about* manipulation ("my therapist said he was gaslighting me"): no model signal."""
+OTHER_SPEECH = re.compile(
+    r"[\"“][^\"”]{4,}[\"”]|\b(?:he|she|they|my \w+|your \w+) (?:said|says|told me|tells me|"
+    r"keeps saying|kept saying|was like)\b",
+    re.IGNORECASE,
+)
+"""A turn that quotes or reports someone else's words: the model does not flag it."""
+
+
+def model_quiet(text: str) -> bool:
+    """Turns the model never flags: talk about manipulation, quoted or reported words of
+    someone else, and turns marked as a joke (rules keep their own checks)."""
+    return bool(META_TALK.search(text) or OTHER_SPEECH.search(text) or is_joke(text))
+
+
 CAPS = re.compile(r"\b[A-Z]{3,}\b")
-SENTENCES = re.compile(r"[^.!?]+[.!?]*")
 
 
 # ---------------------------------------------------------------- features
 
+HASH_BITS = 18
+"""Features are hashed (CRC-32) into 2**HASH_BITS buckets; the model keeps the buckets it saw."""
+_MASK = (1 << HASH_BITS) - 1
+_BUCKETS: dict[str, int] = {}
+"""Memo of feature string -> bucket for words and punctuation (bounded, see ``bucket``)."""
+_PUNCT = ("p ?", "p !", "p caps")
 
-def text_features(tokens: list[str], text: str, char_n: int = 4) -> Counter[str]:
-    """Feature counts of one text: word uni/bigrams, character n-grams inside words, punctuation."""
-    feats: Counter[str] = Counter()
-    feats.update(["w " + t for t in tokens])
-    feats.update(["b " + a + " " + b for a, b in zip(tokens, tokens[1:], strict=False)])
-    if char_n:
-        for t in tokens:
-            padded = "<" + t + ">"
-            if len(padded) > char_n:
-                feats.update(
-                    ["c" + padded[i : i + char_n] for i in range(len(padded) - char_n + 1)]
-                )
+
+def bucket(feature: str) -> int:
+    """The hash bucket of one feature string (stable across processes, unlike ``hash``)."""
+    got = _BUCKETS.get(feature)
+    if got is None:
+        got = zlib.crc32(feature.encode("utf-8")) & _MASK
+        if len(_BUCKETS) < 200_000:
+            _BUCKETS[feature] = got
+    return got
+
+
+def turn_buckets(words: list[str], text: str, rule_labels: Iterable[str] = ()) -> list[int]:
+    """Hashed features of one turn, repeats kept: words, word bi- and trigrams, ``?``/``!``,
+    words in capitals, and the labels of the rules that matched (weak ones included)."""
+    crc = zlib.crc32
+    out = [bucket("w " + w) for w in words]
+    out += [
+        crc(("b " + a + " " + b).encode("utf-8")) & _MASK
+        for a, b in zip(words, words[1:], strict=False)
+    ]
+    out += [
+        crc(("t " + a + " " + b + " " + c).encode("utf-8")) & _MASK
+        for a, b, c in zip(words, words[1:], words[2:], strict=False)
+    ]
     if "?" in text:
-        feats["p ?"] += text.count("?")
+        out += [bucket(_PUNCT[0])] * text.count("?")
     if "!" in text:
-        feats["p !"] += text.count("!")
+        out += [bucket(_PUNCT[1])] * text.count("!")
     if CAPS.search(text):
-        feats["p caps"] += 1
-    return feats
+        out.append(bucket(_PUNCT[2]))
+    out += [bucket("r " + label) for label in rule_labels]
+    return out
+
+
+_PREFILTERS: dict[int, tuple[tuple[Rule, ...], re.Pattern[str]]] = {}
+
+
+def _prefilter(rules: tuple[Rule, ...]) -> re.Pattern[str]:
+    """One alternation of every rule: a turn that it does not match has no rule hit.
+
+    Memoised by identity (``load_rules`` returns the same tuple): hashing 60 rules per turn
+    would cost more than the match.
+    """
+    got = _PREFILTERS.get(id(rules))
+    if got is None or got[0] is not rules:
+        pattern = re.compile("|".join(f"(?:{r.pattern.pattern})" for r in rules), re.IGNORECASE)
+        _PREFILTERS[id(rules)] = got = (rules, pattern)
+    return got[1]
 
 
 def rule_hits(text: str, rules: tuple[Rule, ...]) -> list[tuple[Rule, tuple[int, int]]]:
     """Rule matches in ``text`` that count as the speaker's own act (not negated/reported/joke)."""
+    if _prefilter(rules).search(text) is None:
+        return []
     hits = []
     joke = None
     for rule, span in find(rules, text):
@@ -142,37 +207,45 @@ def rule_hits(text: str, rules: tuple[Rule, ...]) -> list[tuple[Rule, tuple[int,
 
 @dataclass(frozen=True)
 class TacticModel:
-    """A linear model: vocabulary, idf weights and one weight column per head."""
+    """Linear heads over hashed n-gram features: a bucket->row table, idf and weight columns."""
 
-    vocab: dict[str, int]
+    rows: npt.NDArray[np.int32]
     idf: npt.NDArray[np.float32]
     weights: npt.NDArray[np.float32]
     bias: npt.NDArray[np.float32]
     heads: tuple[str, ...]
     meta: dict[str, Any]
 
-    def logits(self, feats: Counter[str]) -> npt.NDArray[np.float32]:
-        """Head logits for one bag of features (log-scaled counts, idf, L2-normalised)."""
-        vocab = self.vocab
-        idx = []
-        val = []
-        for f, c in feats.items():
-            j = vocab.get(f)
-            if j is not None:
-                idx.append(j)
-                val.append(c)
-        if not idx:
-            return self.bias.copy()
-        ii = np.fromiter(idx, dtype=np.int64, count=len(idx))
-        counts = np.fromiter(val, dtype=np.float32, count=len(val))
-        v: npt.NDArray[np.float32] = (np.float32(1.0) + np.log(counts)) * self.idf[ii]
-        v /= np.sqrt(float(v @ v))
-        result: npt.NDArray[np.float32] = v @ self.weights[ii] + self.bias
-        return result
-
     def head(self, name: str) -> int:
         """Index of a head by name."""
         return self.heads.index(name)
+
+    def group_logits(
+        self, buckets: list[list[int]], groups: list[int], n_groups: int
+    ) -> npt.NDArray[np.float32]:
+        """Head logits (``n_groups`` x heads) of the bags made by pooling turns into groups.
+
+        Each bag is weighted as in training: ``(1 + log count) * idf``, then L2-normalised.
+        """
+        out = np.tile(self.bias, (n_groups, 1))
+        lengths = [len(b) for b in buckets]
+        if not sum(lengths):
+            return out
+        found = self.rows[np.fromiter(chain.from_iterable(buckets), np.int64, sum(lengths))]
+        owner = np.repeat(np.asarray(groups, dtype=np.int64), lengths)
+        keep = found >= 0
+        if not keep.any():
+            return out
+        n_rows = len(self.idf)
+        keys, counts = np.unique(owner[keep] * n_rows + found[keep], return_counts=True)
+        group = keys // n_rows
+        feature = keys - group * n_rows
+        value = (1.0 + np.log(counts.astype(np.float32))) * self.idf[feature]
+        norm = np.sqrt(np.bincount(group, value * value, minlength=n_groups))
+        value = value / norm[group]
+        starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+        out[group[starts]] += np.add.reduceat(self.weights[feature] * value[:, None], starts)
+        return out
 
 
 def model_path() -> Any:
@@ -187,10 +260,12 @@ def load_model() -> TacticModel | None:
     if not path.is_file():
         return None
     with path.open("rb") as handle, np.load(handle, allow_pickle=False) as data:
-        vocab_text = bytes(data["vocab"]).decode("utf-8")
         meta = json.loads(bytes(data["meta"]).decode("utf-8"))
+        kept = data["buckets"].astype(np.int64)
+        rows = np.full(1 << int(meta["hash_bits"]), -1, dtype=np.int32)
+        rows[kept] = np.arange(len(kept), dtype=np.int32)
         return TacticModel(
-            vocab={f: i for i, f in enumerate(vocab_text.split("\n"))},
+            rows=rows,
             idf=data["idf"].astype(np.float32),
             weights=data["weights"].astype(np.float32),
             bias=data["bias"].astype(np.float32),
@@ -205,6 +280,11 @@ def sigmoid(x: float) -> float:
         return 1.0 / (1.0 + math.exp(-x))
     z = math.exp(x)
     return z / (1.0 + z)
+
+
+def logit(p: float) -> float:
+    """The inverse of ``sigmoid`` for ``0 < p < 1``."""
+    return math.log(p / (1.0 - p))
 
 
 # ---------------------------------------------------------------- scoring
@@ -225,68 +305,94 @@ def score_conversation(
     texts: list[str], tokens: Tokens, model: TacticModel | None, rules: tuple[Rule, ...]
 ) -> Scored:
     """Rule hits per utterance and, with a model, dialogue, turn and technique logits."""
-    char_n = int(model.meta.get("char_n", 4)) if model is not None else 0
     hits = [rule_hits(text, rules) for text in texts]
+    n = len(texts)
     if model is None:
-        n = len(texts)
         return Scored(0.0, [0.0] * n, [[0.0] * len(LABELS)] * n, hits, [0.0] * len(LABELS))
-    whole: Counter[str] = Counter()
-    turn_logits: list[float] = []
-    tech_logits: list[list[float]] = []
-    d_head = model.head("utterance")
-    t0 = model.head(LABELS[0])
-    for text, words, found in zip(texts, tokens, hits, strict=True):
-        feats = text_features(words, text, char_n)
-        for rule, _ in found:
-            feats["r " + rule.label] += 1
-        whole.update(feats)
-        out = model.logits(feats)
-        turn_logits.append(float(out[d_head]))
-        tech_logits.append(out[t0 : t0 + len(LABELS)].tolist())
-    out = model.logits(whole)
-    dt0 = model.head("dialogue:" + LABELS[0])
+    buckets = [
+        turn_buckets(words, text, [r.label for r, _ in found])
+        for text, words, found in zip(texts, tokens, hits, strict=True)
+    ]
+    # One pass over two poolings: each turn on its own, and all turns as the whole dialogue.
+    out = model.group_logits(buckets * 2, [*range(n), *[n] * n], n + 1)
+    u, t0 = model.head("utterance"), model.head(LABELS[0])
+    d, dt0 = model.head("dialogue"), model.head("dialogue:" + LABELS[0])
+    k = len(LABELS)
     return Scored(
-        dialogue_logit=float(out[model.head("dialogue")]),
-        utterance_logits=turn_logits,
-        technique_logits=tech_logits,
+        dialogue_logit=float(out[n, d]),
+        utterance_logits=out[:n, u].tolist(),
+        technique_logits=out[:n, t0 : t0 + k].tolist(),
         rules=hits,
-        dialogue_technique_logits=out[dt0 : dt0 + len(LABELS)].tolist(),
+        dialogue_technique_logits=out[n, dt0 : dt0 + k].tolist(),
     )
 
 
-def stack_features(scored: Scored, speakers: list[str], turn_threshold: float) -> list[float]:
-    """Inputs of the conversation-level stacker (see module docstring)."""
-    flagged: Counter[str] = Counter()
-    for logit, found, speaker in zip(scored.utterance_logits, scored.rules, speakers, strict=True):
-        if logit >= turn_threshold or any(r.score >= DEFAULT_THRESHOLD for r, _ in found):
-            flagged[speaker] += 1
-    strongest = max(scored.utterance_logits, default=0.0)
-    rule_turns = sum(1 for found in scored.rules if found)
+def turn_evidence(scored: Scored, mix: float) -> list[float]:
+    """Per-turn evidence: the turn's logit plus ``mix`` times the whole dialogue's logit."""
+    return [z + mix * scored.dialogue_logit for z in scored.utterance_logits]
+
+
+def flagged_turns(scored: Scored, texts: list[str], mix: float, threshold: float) -> list[bool]:
+    """Turns with a signal at the default threshold: a strong rule, or model evidence at the
+    operating point (not for turns that quote others or talk about manipulation)."""
+    evidence = turn_evidence(scored, mix)
     return [
-        scored.dialogue_logit,
-        strongest,
-        math.log1p(sum(flagged.values())),
-        1.0 if flagged and max(flagged.values()) >= 2 else 0.0,
-        math.log1p(rule_turns),
+        any(r.score >= DEFAULT_THRESHOLD for r, _ in found)
+        or (e >= threshold and not model_quiet(text))
+        for e, found, text in zip(evidence, scored.rules, texts, strict=True)
     ]
 
 
+def stack_features(scored: Scored, speakers: list[str], flagged: list[bool]) -> list[float]:
+    """Inputs of the conversation-level stacker, in the order of ``STACK_INPUTS``."""
+    turns = sorted(scored.utterance_logits, reverse=True)
+    strong = sum(1 for found in scored.rules if any(r.score >= DEFAULT_THRESHOLD for r, _ in found))
+    weak = sum(1 for found in scored.rules if found) - strong
+    repeats = Counter(s for s, f in zip(speakers, flagged, strict=True) if f)
+    return [
+        scored.dialogue_logit,
+        turns[0] if turns else 0.0,
+        sum(turns[:2]) / len(turns[:2]) if turns else 0.0,
+        math.log1p(strong),
+        math.log1p(weak),
+        math.log1p(max(repeats.values(), default=0)),
+    ]
+
+
+STACK_INPUTS = (
+    "dialogue_logit",
+    "strongest_turn_logit",
+    "top2_turn_logit_mean",
+    "log1p_strong_rule_turns",
+    "log1p_weak_rule_turns",
+    "log1p_flagged_turns_of_one_speaker",
+)
+
+
 def manipulation_probability(
-    scored: Scored, speakers: list[str], model: TacticModel | None
-) -> float:
-    """The calibrated conversation-level probability (rules-only: a capped rule-based proxy)."""
+    scored: Scored, stack_inputs: list[float], model: TacticModel | None, base_rate: float
+) -> tuple[float, float]:
+    """The calibrated probability at ``base_rate`` and at the training data's rate.
+
+    The stacker is a logistic regression fitted on out-of-fold training predictions, so its
+    output is calibrated for the training mix (about 70% manipulative). Moving to another base
+    rate ``b`` adds ``logit(b) - logit(training rate)`` to its log-odds (Bayes' rule, assuming
+    the same conversations look alike in both populations). Rules only: a capped proxy.
+    """
     if model is None:
         strongest = max((r.score for found in scored.rules for r, _ in found), default=0.0)
-        return strongest * 0.9
+        return strongest * 0.9, strongest * 0.9
     stack = model.meta["stacker"]
-    x = stack_features(scored, speakers, float(model.meta["turn_threshold"]))
-    z = float(stack["bias"]) + sum(w * v for w, v in zip(stack["weights"], x, strict=True))
-    return sigmoid(z)
+    weights = stack["weights"]
+    z = float(stack["bias"]) + sum(w * v for w, v in zip(weights, stack_inputs, strict=True))
+    rate = float(model.meta["calibration"]["training_rate"])
+    return sigmoid(z + logit(base_rate) - logit(rate)), sigmoid(z)
 
 
-def turn_score(logit: float, model: TacticModel) -> float:
+def turn_score(evidence: float, model: TacticModel) -> float:
     """A turn's model signal strength: 0.5 at the operating point chosen on training folds."""
-    return sigmoid(float(model.meta["turn_slope"]) * (logit - float(model.meta["turn_threshold"])))
+    turn = model.meta["turn"]
+    return sigmoid(float(turn["slope"]) * (evidence - float(turn["threshold"])))
 
 
 def _target(utterances: tuple[Utterance, ...], i: int, names: list[str]) -> str | None:
@@ -334,6 +440,7 @@ class Tactics:
         speakers = [u.speaker for u in utterances]
         scored = score_conversation(texts, tokens, model, load_rules(RULES_FILE))
         names = conversation.speaker_names()
+        evidence = turn_evidence(scored, float(model.meta["turn"]["mix"])) if model else []
         signals: list[Signal] = []
         for i, u in enumerate(utterances):
             target = _target(utterances, i, names)
@@ -354,9 +461,9 @@ class Tactics:
                             rule.subtype,
                         )
                     )
-            if model is None or META_TALK.search(u.text):
+            if model is None or model_quiet(u.text):
                 continue
-            strength = turn_score(scored.utterance_logits[i], model)
+            strength = turn_score(evidence[i], model)
             if strength < threshold:
                 continue
             tech = scored.technique_logits[i]
@@ -377,9 +484,20 @@ class Tactics:
                     None,
                 )
             )
-        probability = manipulation_probability(scored, speakers, model)
+        base_rate = _base_rate(options, model)
+        inputs: list[float] = []
+        if model is not None:
+            turn = model.meta["turn"]
+            flagged = flagged_turns(scored, texts, float(turn["mix"]), float(turn["threshold"]))
+            inputs = stack_features(scored, speakers, flagged)
+        probability, at_training = manipulation_probability(scored, inputs, model, base_rate)
         summary = _summary(conversation, signals, probability, threshold, model)
         if model is not None:
+            summary["calibration"] = {
+                "base_rate": base_rate,
+                "training_rate": float(model.meta["calibration"]["training_rate"]),
+                "manipulation_at_training_rate": round(at_training, 4),
+            }
             summary["techniques"] = {
                 label: round(sigmoid(z), 4)
                 for label, z in zip(LABELS, scored.dialogue_technique_logits, strict=True)
@@ -410,6 +528,20 @@ class Tactics:
         return MeasureResult(
             speakers=speakers, signals=partial.signals, scores=scores, sections={"tactics": section}
         )
+
+
+def _base_rate(options: Options, model: TacticModel | None) -> float:
+    """The base rate ``scores.manipulation`` is calibrated to: the option, else the model's."""
+    value = options.extra.get("tactics_base_rate")
+    if value is None:
+        return float(model.meta["calibration"]["base_rate"]) if model is not None else 0.5
+    rate = float(value)
+    if not 0.0 < rate < 1.0:
+        raise UsageError(
+            f"tactics_base_rate must lie strictly between 0 and 1, got {value!r}",
+            fix='pass a share such as Options(extra={"tactics_base_rate": 0.1})',
+        )
+    return rate
 
 
 def _summary(

@@ -39,6 +39,8 @@ from powerlens.model import Conversation, Utterance
 TURN = re.compile(r"^\s*(Person\s*\d+)\s*:\s?(.*)$")
 QUICK = 150
 EVERYDAY = Path(__file__).resolve().parents[3] / "tests" / "data" / "everyday"
+BENIGN = EVERYDAY.parent / "benign"
+"""Friendly conversations written for the moves family, reused here as more ordinary talk."""
 
 
 @dataclass(frozen=True)
@@ -149,6 +151,20 @@ def analyse(c: Conversation) -> tuple[float, list[Any], dict[str, Any]]:
     return result.scores["manipulation"], result.signals, result.sections["tactics"]
 
 
+def speed(conversations: list[Conversation], repeats: int = 3) -> dict[str, float]:
+    """Dialogues per second of the whole tactic path (tokenise, rules, model, stacker, summary,
+    finalize) on one core: the first pass (cold word cache) and the median of ``repeats``."""
+    options = Options()
+    load_model()
+    rates = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        for c in conversations:
+            TACTICS.finalize(TACTICS.map(c, tokenize_conversation(c), options))
+        rates.append(len(conversations) / (time.perf_counter() - started))
+    return {"first": rates[0], "median": sorted(rates)[len(rates) // 2], "n": len(conversations)}
+
+
 def auc(y: list[int], p: list[float]) -> float:
     """Area under the ROC curve (rank statistic, ties counted half)."""
     pos = [s for s, t in zip(p, y, strict=True) if t == 1]
@@ -187,8 +203,21 @@ def detection(y: list[int], p: list[float]) -> dict[str, float]:
     }
 
 
-def reliability(y: list[int], p: list[float], bins: int = 5) -> dict[str, Any]:
-    """Predicted against observed rate per score bin, and the expected calibration error."""
+def reliability(
+    y: list[int], p: list[float], bins: int = 5, base_rate: float | None = None
+) -> dict[str, Any]:
+    """Predicted against observed rate per score bin, and the expected calibration error.
+
+    With ``base_rate`` the dialogues are weighted so that manipulative ones make up that share
+    (label-shift reweighting), which is the population a prior-shifted score claims to fit.
+    """
+    positives = sum(y) / len(y)
+    weight = (
+        {1: 1.0, 0: 1.0}
+        if base_rate is None
+        else {1: base_rate / positives, 0: (1 - base_rate) / (1 - positives)}
+    )
+    total = sum(weight[t] for t in y)
     rows = []
     ece = 0.0
     for b in range(bins):
@@ -201,9 +230,10 @@ def reliability(y: list[int], p: list[float], bins: int = 5) -> dict[str, Any]:
         if not members:
             rows.append({"bin": f"{lo:.1f}-{hi:.1f}", "n": 0, "mean_score": None, "observed": None})
             continue
-        mean = sum(s for s, _ in members) / len(members)
-        observed = sum(t for _, t in members) / len(members)
-        ece += len(members) / len(y) * abs(mean - observed)
+        mass = sum(weight[t] for _, t in members)
+        mean = sum(weight[t] * s for s, t in members) / mass
+        observed = sum(weight[t] * t for _, t in members) / mass
+        ece += mass / total * abs(mean - observed)
         rows.append(
             {
                 "bin": f"{lo:.1f}-{hi:.1f}",
@@ -216,19 +246,24 @@ def reliability(y: list[int], p: list[float], bins: int = 5) -> dict[str, Any]:
 
 
 def _evaluate(dialogues: list[Dialogue]) -> dict[str, Any]:
-    y, p, any_signal, sections, signals = [], [], [], [], []
+    y, p, raw, any_signal, sections, signals = [], [], [], [], [], []
     for d in dialogues:
         score, found, section = analyse(conversation(d))
         y.append(d.manipulative)
         p.append(score)
+        raw.append(section.get("calibration", {}).get("manipulation_at_training_rate", score))
         any_signal.append(bool(found))
         sections.append(section)
         signals.append(found)
     benign = [a for a, t in zip(any_signal, y, strict=True) if t == 0]
     manip = [a for a, t in zip(any_signal, y, strict=True) if t == 1]
+    base_rate = sections[0].get("calibration", {}).get("base_rate") if sections else None
     return {
         "detection": detection(y, p),
-        "reliability": reliability(y, p),
+        "detection_at_training_rate": detection(y, raw),
+        "reliability": reliability(y, p, base_rate=base_rate),
+        "reliability_at_training_rate": reliability(y, raw),
+        "base_rate": base_rate,
         "signal_false_alarm": sum(benign) / len(benign) if benign else float("nan"),
         "signal_recall": sum(manip) / len(manip) if manip else float("nan"),
         "_y": y,
@@ -299,10 +334,11 @@ def _grounding(dialogues: list[Dialogue], result: dict[str, Any]) -> dict[str, f
 
 
 def everyday() -> dict[str, Any]:
-    """Signals on the hand-written everyday conversations (all benign)."""
+    """Signals on the hand-written everyday conversations (all benign): tests/data/everyday
+    and tests/data/benign."""
     from powerlens.readers.plain import read
 
-    files = sorted(EVERYDAY.glob("*.txt"))
+    files = sorted(EVERYDAY.glob("*.txt")) + sorted(BENIGN.glob("*.txt"))
     alarms = {}
     scores = []
     for path in files:
@@ -310,7 +346,8 @@ def everyday() -> dict[str, Any]:
             score, found, _ = analyse(c)
             scores.append(score)
             if found:
-                alarms[path.name] = sorted({f"{s.label} ({s.source})" for s in found})
+                name = f"{path.parent.name}/{path.name}"
+                alarms[name] = sorted({f"{s.label} ({s.source})" for s in found})
     return {
         "n": len(files),
         "with_signal": len(alarms),
@@ -328,9 +365,7 @@ def run(data_root: Path, *, quick: bool = False) -> dict[str, Any]:
     if quick:
         mm = sorted(mm, key=lambda d: d.id)[:QUICK]
         rm = sorted(rm, key=lambda d: d.id)[:QUICK]
-    started = time.perf_counter()
     mm_result = _evaluate(mm)
-    seconds = time.perf_counter() - started
     rm_result = _evaluate(rm)
     out: dict[str, Any] = {
         "quick": quick,
@@ -342,7 +377,7 @@ def run(data_root: Path, *, quick: bool = False) -> dict[str, Any]:
         "techniques": _techniques_eval(mm, mm_result),
         "grounding": _grounding(mm, mm_result),
         "everyday": everyday(),
-        "dialogues_per_second": len(mm) / seconds if seconds else float("nan"),
+        "speed": speed([conversation(d) for d in mm], repeats=1 if quick else 3),
         "threshold": DEFAULT_THRESHOLD,
     }
     out["domain_gap"] = {
@@ -371,18 +406,25 @@ def to_markdown(result: dict[str, Any]) -> str:
             "",
         ]
     lines += [
+        f"Detection: `scores.manipulation >= 0.5` (calibrated to a base rate of "
+        f"{_f(mm['base_rate'])}); in brackets the same score before the prior shift, i.e. "
+        "calibrated to the training mix (about 70% manipulative), which is the accuracy-optimal "
+        "decision on data with that mix.",
+        "",
         "| data | n | accuracy | macro-F1 | AUC | signal recall | benign false alarm |",
         "|---|---|---|---|---|---|---|",
     ]
     for name, r in (("MentalManip valid", mm), ("ReaMent valid", rm)):
-        d = r["detection"]
+        d, t = r["detection"], r["detection_at_training_rate"]
         lines.append(
-            f"| {name} | {d['n']} | {_f(d['accuracy'])} | {_f(d['macro_f1'])} | {_f(d['auc'])} | "
+            f"| {name} | {d['n']} | {_f(d['accuracy'])} ({_f(t['accuracy'])}) | "
+            f"{_f(d['macro_f1'])} ({_f(t['macro_f1'])}) | {_f(d['auc'])} | "
             f"{_f(r['signal_recall'])} | {_f(r['signal_false_alarm'])} |"
         )
     ev = result["everyday"]
     lines.append(
-        f"| everyday (tests/data/everyday) | {ev['n']} | — | — | — | — | {_f(ev['false_alarm'])} |"
+        f"| everyday (tests/data/everyday, benign) | {ev['n']} | — | — | — | — | "
+        f"{_f(ev['false_alarm'])} |"
     )
     gap = result["domain_gap"]
     lines += [
@@ -397,16 +439,24 @@ def to_markdown(result: dict[str, Any]) -> str:
             f"{_f(tr.get('mentalmanip_only_on_reament_train_accuracy'))} accuracy on ReaMent "
             f"train (recorded by scripts/train_tactics.py)."
         )
+    rel, raw = mm["reliability"], mm["reliability_at_training_rate"]
     lines += [
         "",
-        "Reliability of `scores.manipulation` on MentalManip valid (ECE "
-        f"{_f(mm['reliability']['ece'])}; ReaMent valid ECE {_f(rm['reliability']['ece'])}):",
+        f"Reliability on MentalManip valid. `scores.manipulation` against the observed share "
+        f"after reweighting the dialogues to a {_f(mm['base_rate'])} base rate (ECE "
+        f"{_f(rel['ece'])}; ReaMent valid {_f(rm['reliability']['ece'])}); and the score before "
+        f"the prior shift against the raw share (ECE {_f(raw['ece'])}; ReaMent valid "
+        f"{_f(rm['reliability_at_training_rate']['ece'])}):",
         "",
-        "| score bin | n | mean score | observed manipulative |",
-        "|---|---|---|---|",
+        "| score bin | n | mean score | observed (reweighted) | n (before shift) | mean score "
+        "| observed |",
+        "|---|---|---|---|---|---|---|",
     ]
-    for b in mm["reliability"]["bins"]:
-        lines.append(f"| {b['bin']} | {b['n']} | {_f(b['mean_score'])} | {_f(b['observed'])} |")
+    for b, r in zip(rel["bins"], raw["bins"], strict=True):
+        lines.append(
+            f"| {b['bin']} | {b['n']} | {_f(b['mean_score'])} | {_f(b['observed'])} | "
+            f"{r['n']} | {_f(r['mean_score'])} | {_f(r['observed'])} |"
+        )
     lines += [
         "",
         "Per technique (MentalManip valid; predicted when the dialogue is scored ≥ 0.5: the top "
@@ -449,7 +499,9 @@ def to_markdown(result: dict[str, Any]) -> str:
         )
         + f". Mean `scores.manipulation` on them: {_f(ev['mean_manipulation'])}.",
         "",
-        f"Speed: {result['dialogues_per_second']:.0f} MentalManip dialogues per second "
-        "(tokenise + rules + model + summary, one core).",
+        f"Speed: {result['speed']['median']:.0f} MentalManip valid dialogues per second "
+        f"(first pass {result['speed']['first']:.0f}; `speed()`: tokenise, rules, model, "
+        f"stacker, summary and finalize for each of {result['speed']['n']} dialogues in turn, "
+        "one process, one core; median of the passes).",
     ]
     return "\n".join(lines)
