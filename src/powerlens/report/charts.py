@@ -24,7 +24,7 @@ SIGNAL_COLOURS = {
 def _svg_open(title: str, width: float, height: float) -> str:
     return (
         f'<svg class="chart" role="img" aria-label="{escape(title)}" '
-        f'viewBox="0 0 {width} {height}" style="max-width:{width}px" '
+        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
         f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>'
     )
 

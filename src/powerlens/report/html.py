@@ -21,7 +21,7 @@ STYLE = """
 body{font:16px/1.5 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#222;background:#fafafa}
 main{max-width:860px;margin:0 auto;padding:1rem}
 h1{font-size:1.5rem}h2{font-size:1.25rem;border-bottom:1px solid #ddd;padding-bottom:.2rem}
-.meta{color:#555;font-size:.9rem}.chart{width:100%;max-width:640px;height:auto;display:block;margin:.5rem 0}
+.meta{color:#555;font-size:.9rem}.chart{max-width:100%;height:auto;display:block;margin:.5rem 0}
 .finding{background:#fff;border-left:4px solid #3b6ea8;padding:.6rem .8rem;margin:.8rem 0}
 .finding .concept{font-weight:600}.finding .basis{color:#666;font-size:.85rem}
 .finding blockquote{margin:.3rem 0 .3rem 1rem;color:#444;font-size:.95rem}
