@@ -17,6 +17,9 @@ from powerlens.report import charts
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 
+STYLE_FAMILIES = frozenset({"deference", "pronoun_status"})
+"""Per-turn language-style signals: grouped on one line in the transcript, left off the timeline."""
+
 STYLE = """
 body{font:16px/1.5 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#222;background:#fafafa}
 main{max-width:860px;margin:0 auto;padding:1rem}
@@ -89,10 +92,10 @@ def chart_section(report: ConversationReport) -> str:
     marks = [
         (index_of[s.utterance_id], s.family, f"{s.family}: {s.label} ({s.source})")
         for s in report.signals
-        if s.utterance_id in index_of
+        if s.utterance_id in index_of and s.family not in STYLE_FAMILIES
     ]
     turns = [(i, u.speaker) for i, u in enumerate(conversation.utterances)]
-    parts.append("<h3>Timeline (dots: signals)</h3>")
+    parts.append("<h3>Timeline (dots: signals other than politeness and pronoun style)</h3>")
     parts.append(charts.timeline(names, turns, marks))
     interruptions = Counter(
         (s.speaker, s.target) for s in report.signals if s.label == "interruption" and s.target
@@ -181,6 +184,18 @@ def findings_section(report: ConversationReport) -> str:
     return "".join(parts)
 
 
+def _signal_text(signal: Signal) -> str:
+    subtype = f" / {escape(signal.subtype)}" if signal.subtype else ""
+    return (
+        f"{escape(signal.family)}: {escape(signal.label)}{subtype} — "
+        f"{escape(signal.source)}, score {signal.score:.2f}"
+    )
+
+
+def _signal_line(signal: Signal) -> str:
+    return f"<div class='sig'>{_signal_text(signal)}</div>"
+
+
 def transcript_section(report: ConversationReport) -> str:
     """Every utterance, anchored by index, with its signals' spans highlighted and listed."""
     by_utterance: dict[str, list[Signal]] = {}
@@ -190,12 +205,14 @@ def transcript_section(report: ConversationReport) -> str:
     for i, u in enumerate(report.conversation.utterances):
         signals = by_utterance.get(u.id, [])
         text = highlighted(u.text, [s.span for s in signals])
-        listed = "".join(
-            f"<div class='sig'>{escape(s.family)}: {escape(s.label)}"
-            f"{' / ' + escape(s.subtype) if s.subtype else ''} — {escape(s.source)}, "
-            f"score {s.score:.2f}</div>"
-            for s in signals
-        )
+        listed = "".join(_signal_line(s) for s in signals if s.family not in STYLE_FAMILIES)
+        style = [s for s in signals if s.family in STYLE_FAMILIES]
+        if style:
+            listed += (
+                "<div class='sig style'>style: "
+                + " · ".join(_signal_text(s) for s in style)
+                + "</div>"
+            )
         parts.append(
             f'<div class="utt" id="u{i}"><span class="idx">{i}</span> '
             f'<span class="who">{escape(u.speaker)}</span>: {text}{listed}</div>'
