@@ -17,8 +17,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property, lru_cache
 from importlib import resources
+
+from powerlens.language.prefilter import Prefilter, alternation, fold, needles
 
 
 @dataclass(frozen=True)
@@ -56,12 +58,55 @@ def load_rules(resource: str) -> tuple[Rule, ...]:
     return tuple(rules)
 
 
+_PREFILTERS: dict[int, tuple[tuple[Rule, ...], Prefilter]] = {}
+"""Prefilters by identity of the rule tuple (rule tuples are cached, so few and long-lived)."""
+
+
+def prefilter(rules: tuple[Rule, ...]) -> Prefilter:
+    """The prefilter of a rule tuple, built on first use."""
+    entry = _PREFILTERS.get(id(rules))
+    if entry is None or entry[0] is not rules:
+        if len(_PREFILTERS) >= 256:
+            _PREFILTERS.clear()
+        entry = (rules, Prefilter([rule.pattern for rule in rules]))
+        _PREFILTERS[id(rules)] = entry
+    return entry[1]
+
+
 def find(rules: tuple[Rule, ...], text: str) -> Iterator[tuple[Rule, tuple[int, int]]]:
-    """Every rule match in ``text`` with its character span."""
-    for rule in rules:
-        for match in rule.pattern.finditer(text):
-            if match.end() > match.start():
-                yield rule, match.span()
+    """Every rule match in ``text`` with its character span, in rule order.
+
+    The prefilter (``language.prefilter``) says which rules can match and where: word rules
+    come from one combined scan, rules with known first words are tried only where those
+    words start, other rules are scanned only if their needles occur. The matches are those
+    of scanning each rule's pattern over the whole text.
+    """
+    found = prefilter(rules).select(text)
+    scanned: dict[int, list[tuple[int, int]]] = {}  # rules sharing a pattern scan it once
+    for index in sorted(found.spans.keys() | found.starts.keys() | found.candidates):
+        rule = rules[index]
+        spans = found.spans.get(index) or scanned.get(id(rule.pattern))
+        if spans is None:
+            if index in found.starts:
+                spans = _matches_from(rule.pattern, text, found.starts[index])
+            else:
+                spans = [m.span() for m in rule.pattern.finditer(text) if m.end() > m.start()]
+            scanned[id(rule.pattern)] = spans
+        for span in spans:
+            yield rule, span
+
+
+def _matches_from(pattern: re.Pattern[str], text: str, starts: list[int]) -> list[tuple[int, int]]:
+    """What ``pattern.finditer`` gives when matches can begin only at ``starts`` (in order)."""
+    spans: list[tuple[int, int]] = []
+    end = 0
+    for start in starts:
+        if start >= end:
+            match = pattern.match(text, start)
+            if match is not None and match.end() > start:
+                spans.append(match.span())
+                end = match.end()
+    return spans
 
 
 NEGATION = re.compile(
@@ -86,6 +131,60 @@ JOKE = re.compile(
 )
 
 
+QUOTE_CUES = re.compile(r"[\"“”«»‘]|[:,]\s*'")
+"""What ``in_quotes`` needs somewhere before a match: a quotation mark or a quote opened
+after ``:`` or a comma."""
+
+
+class Frames:
+    """Which context cues occur anywhere in a text, each looked for on first use.
+
+    Each check below reads a stretch of the text; when its cue occurs nowhere in the whole
+    text (not even as a substring), the check is false at every position and is skipped.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    @cached_property
+    def quotes(self) -> bool:
+        """A quotation mark, or a straight single quote after ``:`` or a comma."""
+        return QUOTE_CUES.search(self.text) is not None
+
+    @cached_property
+    def reporting(self) -> bool:
+        """A reporting verb ("said", "told me") may occur."""
+        return _may_match(REPORTING, self.text)
+
+    @cached_property
+    def hypothetical(self) -> bool:
+        """A hypothetical frame ("if I said", "imagine") may occur."""
+        return _may_match(HYPOTHETICAL, self.text)
+
+    @cached_property
+    def negation(self) -> bool:
+        """A negation cue may occur."""
+        return _may_match(NEGATION, self.text)
+
+
+@cache
+def _needle_scan(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
+    found = needles(pattern)
+    return None if found is None else re.compile(alternation(found))
+
+
+def _may_match(pattern: re.Pattern[str], text: str) -> bool:
+    """False when ``pattern`` cannot match ``text`` or any stretch of it (a needle is absent)."""
+    scan = _needle_scan(pattern)
+    return scan is None or scan.search(fold(text)) is not None
+
+
+@lru_cache(maxsize=4096)
+def frames(text: str) -> Frames:
+    """The context cues of ``text``, shared by every match in it."""
+    return Frames(text)
+
+
 def clause_before(text: str, start: int, max_chars: int = 60) -> str:
     """The text of the clause that leads up to ``start`` (back to the last clause break)."""
     window = text[max(0, start - max_chars) : start]
@@ -95,6 +194,8 @@ def clause_before(text: str, start: int, max_chars: int = 60) -> str:
 
 def is_negated(text: str, start: int) -> bool:
     """A negation cue in the same clause just before ``start`` ("I would never threaten...")."""
+    if not frames(text).negation:
+        return False
     return NEGATION.search(clause_before(text, start)) is not None
 
 
@@ -102,6 +203,8 @@ def in_quotes(text: str, start: int) -> bool:
     """``start`` lies inside a quoted stretch: an odd number of double quotes before it, an open
     curly single quote, or a straight single quote opened after ``said:`` or a comma (not an
     apostrophe)."""
+    if not frames(text).quotes:
+        return False
     before = text[:start]
     if sum(before.count(q) for q in '"“”«»') % 2 == 1:
         return True
@@ -114,12 +217,16 @@ def is_reported(text: str, start: int) -> bool:
     """Reported or quoted speech: inside quotes, or right after "she said", "he told me"."""
     if in_quotes(text, start):
         return True
+    if not frames(text).reporting:
+        return False
     return REPORTING.search(text[max(0, start - 40) : start]) is not None
 
 
 def is_hypothetical(text: str, start: int) -> bool:
     """The cue sits in a hypothetical frame ("if I said...", "imagine...") earlier in its sentence.
     """
+    if not frames(text).hypothetical:
+        return False
     sentence_start = max(
         text.rfind(".", 0, start), text.rfind("?", 0, start), text.rfind("!", 0, start)
     )

@@ -35,10 +35,12 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from itertools import repeat
 from typing import Any
 
 from powerlens.language import Tokens, tokenize
-from powerlens.language.rules import Rule, discount, load_rules
+from powerlens.language.prefilter import alternation
+from powerlens.language.rules import Rule, discount, find, frames, is_reported, load_rules
 from powerlens.lexicons import word_list
 from powerlens.measures.base import Options
 from powerlens.model import Conversation, MeasureResult, Signal
@@ -92,9 +94,17 @@ class StrategyHit:
 
 
 def _phrase_pattern(entries: frozenset[str]) -> re.Pattern[str]:
-    """One regex matching any entry as whole words (several-word entries as phrases)."""
-    alternatives = sorted(entries, key=len, reverse=True)
-    body = "|".join(r"\s+".join(re.escape(w) for w in e.split()) for e in alternatives)
+    """One regex matching any entry as whole words (several-word entries as phrases).
+
+    At each position the longest entry that matches wins. Lowercase ASCII entries written
+    with single spaces are merged into a trie (``prefilter.alternation``): the same matches as
+    the plain longest-first alternation, without trying every entry at every position.
+    """
+    if all(e.isascii() and e == e.lower() and " ".join(e.split()) == e for e in entries):
+        body = alternation(entries, space=r"\s+")
+    else:
+        alternatives = sorted(entries, key=len, reverse=True)
+        body = "|".join(r"\s+".join(re.escape(w) for w in e.split()) for e in alternatives)
     return re.compile(rf"(?<![\w'’])(?:{body})(?![\w'’])", re.IGNORECASE)
 
 
@@ -106,6 +116,7 @@ def _word_list_rules() -> tuple[Rule, ...]:
     )
 
 
+@cache
 def rules() -> tuple[Rule, ...]:
     """Every strategy rule: the TSV patterns plus one rule per word list."""
     return load_rules("politeness/strategies.tsv") + _word_list_rules()
@@ -118,13 +129,16 @@ def sentence_positions(text: str) -> dict[int, int]:
     """
     positions: dict[int, int] = {}
     index = 0
-    previous_end = 0
+    breaks = [m.start() for m in SENTENCE_BREAK.finditer(text)]  # never inside a word
+    next_break = 0
     for match in TOKEN.finditer(text):
-        if SENTENCE_BREAK.search(text, previous_end, match.start()):
+        start = match.start()
+        if next_break < len(breaks) and breaks[next_break] < start:
             index = 0
-        positions[match.start()] = index
+            while next_break < len(breaks) and breaks[next_break] < start:
+                next_break += 1
+        positions[start] = index
         index += 1
-        previous_end = match.end()
     return positions
 
 
@@ -141,28 +155,41 @@ def _position_ok(position: str | None, index: int | None) -> bool:
 def strategies(text: str) -> list[StrategyHit]:
     """The politeness strategies in ``text``, each with its span, in text order."""
     positions = sentence_positions(text)
+    cues = frames(text)
+    may_be_reported = cues.quotes or cues.reporting
     hits = []
-    for rule in rules():
-        for match in rule.pattern.finditer(text):
-            start, end = match.span()
-            if end <= start or not _position_ok(rule.subtype, positions.get(start)):
+    for rule, (start, end) in find(rules(), text):
+        if not _position_ok(rule.subtype, positions.get(start)):
+            continue
+        # Reported speech drops every strategy; negated or hypothetical ones drop only acts.
+        if rule.label in ACTS:
+            if discount(text, start) is not None:
                 continue
-            why = discount(text, start)
-            if why == "reported" or (why is not None and rule.label in ACTS):
-                continue
-            hits.append(StrategyHit(rule.label, (start, end), rule.name))
+        elif may_be_reported and is_reported(text, start):
+            continue
+        hits.append(StrategyHit(rule.label, (start, end), rule.name))
     hits.sort(key=lambda h: (h.span, h.label))
     return hits
 
 
-def features(text: str, hits: list[StrategyHit] | None = None) -> list[str]:
-    """The model's feature names for ``text``: strategies, word unigrams and bigrams."""
+def features(
+    text: str, hits: list[StrategyHit] | None = None, words: list[str] | None = None
+) -> list[str]:
+    """The model's feature names for ``text``: strategies, word unigrams and bigrams.
+
+    ``words`` are the text's tokens when already at hand (``tokenize(text)`` otherwise).
+    """
+    return sorted(_feature_set(text, hits, words))
+
+
+def _feature_set(text: str, hits: list[StrategyHit] | None, words: list[str] | None) -> set[str]:
     found = strategies(text) if hits is None else hits
-    words = tokenize(text)
-    names = {f"s:{h.label}" for h in found}
-    names.update(f"w:{w}" for w in words)
-    names.update(f"b:{a} {b}" for a, b in zip(words, words[1:], strict=False))
-    return sorted(names)
+    if words is None:
+        words = tokenize(text)
+    names = {"s:" + h.label for h in found}
+    names.update(["w:" + w for w in words])
+    names.update([f"b:{a} {b}" for a, b in zip(words, words[1:], strict=False)])
+    return names
 
 
 @dataclass(frozen=True)
@@ -176,11 +203,16 @@ class PolitenessModel:
 
     def logit(self, names: list[str]) -> float:
         """The model's log-odds for a set of feature names."""
-        return self.bias + sum(self.weights.get(n, 0.0) for n in names)
+        return self.bias + sum(map(self.weights.get, names, repeat(0.0)))
 
-    def score(self, text: str, hits: list[StrategyHit] | None = None) -> float:
+    def score(
+        self, text: str, hits: list[StrategyHit] | None = None, words: list[str] | None = None
+    ) -> float:
         """The politeness score of ``text`` in [0, 1] (0.5 is the model's boundary)."""
-        z = self.logit(features(text, hits))
+        # A feature the model lacks adds 0.0: summing only the known ones, in the same sorted
+        # order as ``logit``, gives the same score.
+        known = sorted(_feature_set(text, hits, words) & self.weights.keys())
+        z = self.bias + sum(map(self.weights.__getitem__, known))
         return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
 
     @classmethod
@@ -232,6 +264,11 @@ class DeferencePartial:
     utterances: list[dict[str, Any]] = field(default_factory=list)
 
 
+@cache
+def _rule_source(rule: str) -> str:
+    return f"rule:politeness.{rule}"
+
+
 class Deference:
     """The deference measure family (map / combine / finalize)."""
 
@@ -246,14 +283,14 @@ class Deference:
             if not words:
                 continue
             hits = strategies(utterance.text)
-            score = model.score(utterance.text, hits)
+            score = model.score(utterance.text, hits, words)
             tally.utterances += 1
             tally.score_sum += score
             for label in {h.label for h in hits}:
                 tally.strategy_utterances[label] = tally.strategy_utterances.get(label, 0) + 1
-            tally.hedges += sum(h.label == "hedges" for h in hits)
-            tally.apologies += sum(h.label == "apologizing" for h in hits)
             for hit in hits:
+                tally.hedges += hit.label == "hedges"
+                tally.apologies += hit.label == "apologizing"
                 partial.signals.append(
                     Signal(
                         utterance_id=utterance.id,
@@ -262,7 +299,7 @@ class Deference:
                         label=hit.label,
                         span=hit.span,
                         score=1.0,
-                        source=f"rule:politeness.{hit.rule}",
+                        source=_rule_source(hit.rule),
                     )
                 )
             partial.signals.append(

@@ -25,9 +25,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
 from powerlens.language import Tokens
+from powerlens.language.prefilter import fold, needles
 from powerlens.measures.base import Options
 from powerlens.measures.moves.detect import Hit
 from powerlens.measures.moves.structures import Turn, boundaries, proposals, refusal_hits, turns
@@ -39,6 +41,8 @@ CONDOLENCE = re.compile(
 )
 REPEATED_APOLOGY = 3
 """A speaker's third and later apologising utterances in one conversation are over-apology."""
+APOLOGY_NEEDLES = needles(APOLOGY)
+"""Strings one of which any apology contains (``language.prefilter``): a cheap first check."""
 
 
 @dataclass
@@ -59,7 +63,7 @@ COUNTS = ("power_over", "power_with", "power_to", "refusals", "refusals_respecte
 def _target(seq: list[Turn], i: int) -> str | None:
     """The addressee: the last other speaker before ``i``, else the next one after it."""
     speaker = seq[i].utterance.speaker
-    for j in [*range(i - 1, -1, -1), *range(i + 1, len(seq))]:
+    for j in chain(range(i - 1, -1, -1), range(i + 1, len(seq))):
         other: str = seq[j].utterance.speaker
         if other != speaker:
             return other
@@ -85,6 +89,9 @@ def _repeated_apologies(seq: list[Turn]) -> dict[int, Hit]:
     seen: dict[str, int] = {}
     found: dict[int, Hit] = {}
     for i, turn in enumerate(seq):
+        folded = fold(turn.utterance.text)
+        if APOLOGY_NEEDLES is not None and not any(n in folded for n in APOLOGY_NEEDLES):
+            continue
         match = APOLOGY.search(turn.utterance.text)
         if match is None or CONDOLENCE.search(turn.utterance.text):
             continue

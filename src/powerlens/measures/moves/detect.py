@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 
 from powerlens.language.rules import Rule, discount, find, is_joke, load_rules
 
@@ -97,10 +98,10 @@ def is_request_question(text: str, start: int) -> bool:
     return sentence.rstrip().endswith("?") and REQUEST_FRAME.search(sentence) is not None
 
 
-def _keep(rule: Rule, family: str, text: str, start: int, joke: bool) -> bool:
+def _keep(rule: Rule, family: str, text: str, start: int) -> bool:
     if discount(text, start) is not None:
         return False
-    if joke and rule.label in JOKE_DROPS:
+    if rule.label in JOKE_DROPS and is_joke(text):
         return False
     return not (
         family == "stance"
@@ -126,20 +127,47 @@ def _dedupe(hits: Iterable[Hit]) -> list[Hit]:
     return sorted(kept, key=lambda h: (h.span, h.family, h.label))
 
 
+@cache
+def _all_rules() -> tuple[tuple[Rule, ...], dict[int, str]]:
+    """Every family's rules in one tuple (one prefilter pass per text), and each rule's family."""
+    every = tuple(rule for family in RULE_FILES for rule in rules(family))
+    family_of = {id(rule): family for family in RULE_FILES for rule in rules(family)}
+    return every, family_of
+
+
+def family_hits(text: str) -> dict[str, list[Hit]]:
+    """Per family, the matches of every label (signals and reply cues) that survive the checks.
+
+    The overlap filter compares hits of one label only, so filtering this by label gives the
+    same hits as matching that label alone.
+    """
+    norm = normalise(text)
+    every, family_of = _all_rules()
+    found: dict[str, list[Hit]] = {family: [] for family in RULE_FILES}
+    for rule, span in find(every, norm):
+        family = family_of[id(rule)]
+        if _keep(rule, family, norm, span[0]):
+            found[family].append(Hit(family, rule.label, rule.subtype, span, rule.score, rule.name))
+    return {family: _dedupe(found_hits) for family, found_hits in found.items()}
+
+
+def signal_hits(by_family: dict[str, list[Hit]]) -> list[Hit]:
+    """The signal-producing hits of ``family_hits``, family by family."""
+    return [
+        hit
+        for family, labels in SIGNAL_LABELS.items()
+        for hit in by_family[family]
+        if hit.label in labels
+    ]
+
+
 def hits(text: str, family: str, labels: frozenset[str] | None = None) -> list[Hit]:
     """Rule matches of one family in ``text`` that survive the context checks.
 
     ``labels`` restricts to some labels (default: the family's signal labels).
     """
     wanted = SIGNAL_LABELS[family] if labels is None else labels
-    norm = normalise(text)
-    joke = is_joke(norm)
-    found = (
-        Hit(family, rule.label, rule.subtype, span, rule.score, rule.name)
-        for rule, span in find(rules(family), norm)
-        if rule.label in wanted and _keep(rule, family, norm, span[0], joke)
-    )
-    return _dedupe(found)
+    return [hit for hit in family_hits(text)[family] if hit.label in wanted]
 
 
 def cues(text: str, family: str, label: str) -> list[Hit]:
@@ -149,7 +177,4 @@ def cues(text: str, family: str, label: str) -> list[Hit]:
 
 def utterance_hits(text: str) -> list[Hit]:
     """All signal-producing matches in one utterance (refusals include the gated ``bare`` ones)."""
-    found: list[Hit] = []
-    for family in SIGNAL_LABELS:
-        found.extend(hits(text, family))
-    return found
+    return signal_hits(family_hits(text))

@@ -47,10 +47,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from powerlens.language import tokenize
-from powerlens.measures.moves.detect import Hit, cues, utterance_hits
+from powerlens.measures.moves.detect import Hit, family_hits, signal_hits
 from powerlens.model import Utterance
 
 RESPONSE_TURNS = 3
@@ -78,10 +79,23 @@ CONTROL_SUBTYPES = frozenset({"command", "prohibition", "deciding_for_another", 
 
 @dataclass
 class Turn:
-    """One utterance with the matches found in it."""
+    """One utterance with the matches found in it: signal ``hits`` and, per family, every
+    label's matches (``found``, reply cues included)."""
 
     utterance: Utterance
     hits: list[Hit] = field(default_factory=list)
+    found: dict[str, list[Hit]] = field(default_factory=dict)
+
+    def cues(self, family: str, label: str) -> list[Hit]:
+        """Matches of ``label`` from one family's file (a reply cue such as ``accept``)."""
+        if not self.found:  # a turn built without them: match now
+            self.found = family_hits(self.utterance.text)
+        return [h for h in self.found[family] if h.label == label]
+
+    @cached_property
+    def words(self) -> set[str]:
+        """Content words of the utterance (``content_words``), computed once."""
+        return content_words(self.utterance.text)
 
     def has(self, family: str, label: str | None = None) -> bool:
         """True when a match of ``family`` (and ``label``) fired here."""
@@ -93,8 +107,12 @@ class Turn:
 
 
 def turns(utterances: Sequence[Utterance]) -> list[Turn]:
-    """Each utterance with its signal matches."""
-    return [Turn(u, utterance_hits(u.text)) for u in utterances]
+    """Each utterance with its signal matches and reply cues."""
+    result = []
+    for utterance in utterances:
+        found = family_hits(utterance.text)
+        result.append(Turn(utterance, signal_hits(found), found))
+    return result
 
 
 def _previous_other(seq: list[Turn], i: int) -> Turn | None:
@@ -161,13 +179,13 @@ def response_kind(reply: Turn, request: Turn | None) -> str | None:
     text = reply.utterance.text
     if (
         reply.has("power_base", "coercive")
-        or cues(text, "boundary", "punish")
+        or reply.cues("boundary", "punish")
         or len(SHOUT.findall(text)) >= 2
     ):
         return "punished"
-    if reply.control() or cues(text, "boundary", "pressure") or _repeats(request, reply):
+    if reply.control() or reply.cues("boundary", "pressure") or _repeats(request, reply):
         return "pressured"
-    if cues(text, "boundary", "respect"):
+    if reply.cues("boundary", "respect"):
         return "respected"
     return None
 
@@ -202,8 +220,7 @@ def boundaries(seq: list[Turn]) -> list[dict[str, Any]]:
             for later in seq[i + 1 : i + 1 + CAPITULATION_WINDOW]:
                 if later.utterance.speaker != refuser or later.has("boundary"):
                     continue
-                text = later.utterance.text
-                if cues(text, "boundary", "give_in") or cues(text, "proposal", "accept"):
+                if later.cues("boundary", "give_in") or later.cues("proposal", "accept"):
                     capitulated = True
                     break
         found.append(
@@ -284,11 +301,11 @@ class Proposal:
 
 
 def _has(turn: Turn, label: str) -> bool:
-    return bool(cues(turn.utterance.text, "proposal", label))
+    return bool(turn.cues("proposal", label))
 
 
 def _rejects(seq: list[Turn], k: int) -> bool:
-    return bool(cues(seq[k].utterance.text, "proposal", "reject")) or bool(refusal_hits(seq, k))
+    return bool(seq[k].cues("proposal", "reject")) or bool(refusal_hits(seq, k))
 
 
 def _supersedes(turn: Turn) -> bool:
@@ -300,7 +317,7 @@ def _restates_other(reply: Turn, prop: Proposal, props: list[Proposal]) -> bool:
     """The reply settles on a plan of its own speaker that is not ``prop``."""
     if not _has(reply, "settle"):
         return False
-    said = content_words(reply.utterance.text)
+    said = reply.words
     if said & prop.words:
         return False
     return any(
@@ -331,12 +348,11 @@ def _fate(
             if seen >= PROPOSAL_REPLIES:
                 break
             continue
-        text = reply.utterance.text
         offers = proposal_hit(reply) is not None
         rejects = _rejects(seq, k)
         counters = _has(reply, "counter")
         imposes = reply.control() or reply.has("power_base", "legitimate")
-        accepts = bool(cues(text, "proposal", "accept")) or bool(cues(text, "boundary", "give_in"))
+        accepts = bool(reply.cues("proposal", "accept")) or bool(reply.cues("boundary", "give_in"))
         if _restates_other(reply, prop, props):
             return "overridden", k, None
         if offers and (counters or rejects):
@@ -356,7 +372,7 @@ def _fate(
             continue
         if offers:
             hit = proposal_hit(reply)
-            engages = is_directive(prop.turn) or bool(content_words(text) & prop.words)
+            engages = is_directive(prop.turn) or bool(reply.words & prop.words)
             if hit is not None and hit.subtype == "question" and engages:
                 return "countered", k, None
             return "ignored", None, None
@@ -375,9 +391,9 @@ def _yields(seq: list[Turn], k: int) -> bool:
         return False
     if _has(turn, "defer") or turn.has("boundary"):
         return False
-    if cues(text, "boundary", "give_in"):
+    if turn.cues("boundary", "give_in"):
         return True
-    return bool(cues(text, "proposal", "accept")) and len(tokenize(text)) <= 5
+    return bool(turn.cues("proposal", "accept")) and len(tokenize(text)) <= 5
 
 
 def _in_contention(seq: list[Turn], props: list[Proposal], start: int, k: int, who: str) -> bool:
@@ -399,8 +415,8 @@ def _settle_target(
     """
     turn = seq[k]
     speaker = turn.utterance.speaker
-    said = content_words(turn.utterance.text)
-    strong = any(h.subtype == "strong" for h in cues(turn.utterance.text, "proposal", "settle"))
+    said = turn.words
+    strong = any(h.subtype == "strong" for h in turn.cues("proposal", "settle"))
     earlier = [p for p in props if p.index < k and (strong or p.by == speaker)]
     scored = [
         (
@@ -425,6 +441,15 @@ def _settle_target(
     return others[-1] if others else None
 
 
+def _spread(seq: list[Turn]) -> dict[str, int]:
+    """For each content word, the number of turns that use it."""
+    spread: dict[str, int] = {}
+    for turn in seq:
+        for word in turn.words:
+            spread[word] = spread.get(word, 0) + 1
+    return spread
+
+
 def _accept(prop: Proposal, k: int) -> None:
     if prop.outcome != "accepted":
         prop.outcome, prop.settler = "accepted", k
@@ -438,7 +463,7 @@ def proposals(seq: list[Turn]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     directive nobody opposed), preferring plans that were contested over side arrangements.
     """
     props = [
-        Proposal(i, turn, words=content_words(turn.utterance.text))
+        Proposal(i, turn, words=turn.words)
         for i, turn in enumerate(seq)
         if proposal_hit(turn) is not None
     ]
@@ -465,10 +490,7 @@ def proposals(seq: list[Turn]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
                         other.contested = True
                     break
     by_index = {p.index: p for p in props}
-    spread: dict[str, int] = {}
-    for turn in seq:
-        for word in content_words(turn.utterance.text):
-            spread[word] = spread.get(word, 0) + 1
+    spread: dict[str, int] | None = None
     for k, turn in enumerate(seq):
         speaker = turn.utterance.speaker
         if k not in consumed and k not in by_index and _yields(seq, k):
@@ -492,6 +514,8 @@ def proposals(seq: list[Turn]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
                     consumed.add(k)
         if not _has(turn, "settle"):
             continue
+        if spread is None:
+            spread = _spread(seq)
         target = _settle_target(seq, props, k, spread)
         if target is None:
             continue
@@ -507,7 +531,7 @@ def proposals(seq: list[Turn]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
             seen += 1
             if _rejects(seq, j) or _has(seq[j], "counter"):
                 break
-            if cues(seq[j].utterance.text, "proposal", "accept"):
+            if seq[j].cues("proposal", "accept"):
                 _accept(target, j)
                 consumed.add(j)
                 break

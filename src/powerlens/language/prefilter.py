@@ -1,0 +1,390 @@
+r"""Prefilters for rule patterns: run a regular expression only where it can match.
+
+A rule file holds dozens of patterns and most utterances match none of them, yet scanning
+each pattern over each utterance was the main cost of the rule-based families. Each pattern's
+parsed form tells what every match must contain, and one or two scans of the text then name
+the patterns worth running (the literal-prefilter idea behind RE2 and Google Code Search:
+Cox 2012, "Regular Expression Matching with a Trigram Index"). The patterns themselves, and
+so every match and span, are unchanged; ``language.rules.find`` uses this.
+
+- ``needles``: lowercase strings one of which every match contains, found in the folded text
+  by one trie-shaped lookahead scan.
+- ``first_words``: whole words one of which every match starts with (``\bcould\s+you\b``:
+  could), found by one scan for whole words.
+- ``word_set``: a word pattern (``\b(?:i|my|mine)\b``, case-insensitive) matches exactly the
+  whole words that fold to one of its words, so the word scan yields its matches directly.
+
+The analysis is conservative: anything it does not understand (a category such as ``\w``,
+a character range, a back-reference, a non-ASCII letter, inline flags) gives nothing, and a
+pattern without needles or first words is always run. ``fold`` maps the text so that a
+case-insensitive match of an ASCII literal implies the lowercase literal in the folded text
+(``str.lower`` plus the four characters Python's ``re`` also equates with ASCII letters:
+İ ı ſ K), and keeps every character's position and word-ness, so the word scan runs on the
+folded text (``tests/test_moves_prefilter.py`` checks both over every code point). The only
+non-ASCII literals used are caseless punctuation and currency signs (``CASELESS``).
+
+Known limits: relies on the standard library's regular-expression parser (``re._parser``);
+if it is missing, every pattern is simply always run.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any, NamedTuple
+
+try:
+    _PARSER: Any = importlib.import_module("re._parser")
+    _OPS: Any = importlib.import_module("re._constants")
+except ImportError:  # pragma: no cover - other Python implementations
+    _PARSER = _OPS = None
+
+MAX_STRINGS = 256
+"""Largest set of alternative strings tracked for one stretch of a pattern."""
+MAX_WORDS = 4096
+"""Largest set of first words tracked for one pattern."""
+
+_FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+CASELESS = frozenset("£€’‘“”…—–«»")
+"""Non-ASCII characters usable in needles: no case, and ``re`` matches them only to themselves."""
+WORD = re.compile(r"[a-z0-9_]+")
+
+Strings = frozenset[str]
+
+
+def fold(text: str) -> str:
+    """``text`` lowercased, with the non-ASCII letters ``re`` matches to ASCII made ASCII."""
+    return text.lower() if text.isascii() else text.translate(_FOLD).lower()
+
+
+def _char(code: int) -> str | None:
+    """A pattern literal as it appears in folded text, or None when it cannot be a needle."""
+    char = chr(code)
+    return char.lower() if char.isascii() or char in CASELESS else None
+
+
+def _best(candidates: Iterable[Strings | None]) -> Strings | None:
+    """The most selective needle set: longest shortest string, then fewest strings."""
+    usable = [c for c in candidates if c and "" not in c]
+    return max(usable, key=lambda c: (min(map(len, c)), -len(c)), default=None)
+
+
+def _concat(left: Strings, right: Strings) -> Strings | None:
+    if len(left) * len(right) > MAX_STRINGS:
+        return None
+    return frozenset(a + b for a in left for b in right)
+
+
+def _sequence(items: Sequence[Any]) -> tuple[Strings | None, Strings | None]:
+    """(exact strings the sequence can match, or None; needles every match contains, or None).
+
+    Adjacent items with finite string sets are joined into longer literals; zero-width items
+    (anchors, lookarounds) join too, since they consume nothing.
+    """
+    run: Strings = frozenset({""})
+    exact = True
+    candidates: list[Strings | None] = []
+    for op, av in items:
+        strings, needles, head = _node(op, av)
+        joined = _concat(run, strings) if strings is not None else None
+        if joined is not None:
+            run = joined
+            continue
+        exact = False
+        # A repeat that must match at least once starts and ends with its body.
+        extended = _concat(run, head) if head is not None else None
+        candidates += [run, extended, needles]
+        run = strings or head or frozenset({""})
+    candidates.append(run)
+    return (run if exact else None), _best(candidates)
+
+
+def _node(op: Any, av: Any) -> tuple[Strings | None, Strings | None, Strings | None]:
+    """(exact strings, needles, strings a match must start and end with) for one parsed item."""
+    if op is _OPS.LITERAL:
+        char = _char(av)
+        one = None if char is None else frozenset({char})
+        return one, one, None
+    if op is _OPS.IN:
+        chars = [_char(a) if o is _OPS.LITERAL else None for o, a in av]
+        if any(c is None for c in chars):
+            return None, None, None
+        return frozenset(c for c in chars if c), frozenset(c for c in chars if c), None
+    if op in (_OPS.AT, _OPS.ASSERT, _OPS.ASSERT_NOT):
+        return frozenset({""}), None, None
+    if op is _OPS.SUBPATTERN and not av[1] and not av[2]:  # a group without inline flags
+        strings, found = _sequence(av[3])
+        return strings, found, None
+    if op is _OPS.BRANCH:
+        results = [_sequence(alternative) for alternative in av[1]]
+        return _union([s for s, _ in results], MAX_STRINGS), _union([n for _, n in results]), None
+    if op in (_OPS.MAX_REPEAT, _OPS.MIN_REPEAT):
+        low, high, body = av
+        strings, found = _sequence(body)
+        if low == high == 1:
+            return strings, found, None
+        if low == 0 and high == 1 and strings is not None:
+            return strings | {""}, None, None
+        if low >= 1:
+            return None, found, strings
+    return None, None, None
+
+
+def _parse(pattern: re.Pattern[str]) -> list[Any] | None:
+    if _PARSER is None:
+        return None
+    try:
+        return list(_PARSER.parse(pattern.pattern, pattern.flags))
+    except Exception:  # noqa: BLE001 - an unparsable pattern just gets no prefilter
+        return None
+
+
+def needles(pattern: re.Pattern[str]) -> Strings | None:
+    """Lowercase strings one of which every match of ``pattern`` contains (None: no such set)."""
+    items = _parse(pattern)
+    return None if items is None else _sequence(items)[1]
+
+
+def word_set(pattern: re.Pattern[str]) -> Strings | None:
+    """The words of a word pattern (``\\b(?:word|word...)\\b``, case-insensitive), else None.
+
+    Such a pattern matches exactly the whole words (maximal ``\\w`` runs) that fold to one of
+    its words: each match starts and ends at a word boundary and holds only word characters.
+    """
+    items = _parse(pattern)
+    flags = pattern.flags
+    if items is None or not flags & re.IGNORECASE or flags & (re.ASCII | re.LOCALE):
+        return None
+    boundary = (_OPS.AT, _OPS.AT_BOUNDARY)
+    if len(items) < 3 or items[0] != boundary or items[-1] != boundary:
+        return None
+    words = _sequence(items[1:-1])[0]
+    if not words or not all(WORD.fullmatch(w) for w in words) or _asserts(items[1:-1]):
+        return None
+    return words
+
+
+def _asserts(items: Sequence[Any]) -> bool:
+    """True when the parsed items hold an anchor or lookaround (which would narrow the words)."""
+    for op, av in items:
+        if op in (_OPS.AT, _OPS.ASSERT, _OPS.ASSERT_NOT):
+            return True
+        if op is _OPS.SUBPATTERN:
+            parts = [av[3]]
+        elif op is _OPS.BRANCH:
+            parts = av[1]
+        elif op in (_OPS.MAX_REPEAT, _OPS.MIN_REPEAT):
+            parts = [av[2]]
+        else:
+            parts = []
+        if any(_asserts(part) for part in parts):
+            return True
+    return False
+
+
+def first_words(pattern: re.Pattern[str]) -> Strings | None:
+    r"""Words one of which begins every match of ``pattern`` as a whole word, else None.
+
+    Found by walking the parsed pattern from a word boundary (``\b`` or a lookbehind that
+    excludes ``\w``) through word characters up to a boundary, a lookahead that excludes
+    ``\w``, or a run of non-word characters such as ``\s+``. ``\bcould\s+you\b`` gives
+    {could}; anything the walk does not understand gives None.
+    """
+    items = _parse(pattern)
+    if items is None or pattern.flags & (re.ASCII | re.LOCALE):
+        return None
+    return _first(items, frozenset({""}), guarded=False)
+
+
+def _first(items: list[Any], read: Strings, guarded: bool) -> Strings | None:
+    """First words of matches of ``items``, given the word characters ``read`` so far."""
+    started = "" not in read
+    for i, (op, av) in enumerate(items):
+        rest = items[i + 1 :]
+        if op is _OPS.AT and av is _OPS.AT_BOUNDARY:
+            if started:
+                return read
+            guarded = True
+        elif op is _OPS.ASSERT_NOT and _excludes_word(av[1]):
+            if av[0] == 1:  # (?!\w...): the word ends here
+                return read if started else None
+            if started:
+                return None
+            guarded = True
+        elif op is _OPS.LITERAL or op is _OPS.IN:
+            kind, chars = _chars(op, av)
+            if kind == "word" and guarded and chars is not None:
+                joined = _concat(read, chars)
+                if joined is None:
+                    return None
+                read, started = joined, True
+            elif kind == "gap" and started:
+                return read
+            else:
+                return None
+        elif op is _OPS.SUBPATTERN and not av[1] and not av[2]:
+            return _first([*av[3], *rest], read, guarded)
+        elif op is _OPS.BRANCH:
+            return _union([_first([*alt, *rest], read, guarded) for alt in av[1]], MAX_WORDS)
+        elif op in (_OPS.MAX_REPEAT, _OPS.MIN_REPEAT):
+            low, high, body = av
+            if low == high == 1:
+                return _first([*body, *rest], read, guarded)
+            if low == 0 and high == 1:
+                skipped, taken = _first(rest, read, guarded), _first([*body, *rest], read, guarded)
+                return _union([skipped, taken], MAX_WORDS)
+            gap = len(body) == 1 and _chars(*body[0])[0] == "gap"
+            return read if low >= 1 and gap and started else None
+        else:
+            return None
+    return None  # the match may end inside a longer word
+
+
+def _shortest(strings: Strings) -> int:
+    return min(map(len, strings))
+
+
+def _union(parts: list[Strings | None], limit: int | None = None) -> Strings | None:
+    """The union of the sets, or None if one is None or it grows past ``limit``."""
+    if any(p is None for p in parts):
+        return None
+    union: Strings = frozenset().union(*(p for p in parts if p is not None))
+    return union if limit is None or len(union) <= limit else None
+
+
+def _excludes_word(items: Any) -> bool:
+    r"""A lookaround body that is one class containing ``\w`` (as in ``(?<![\w'])``)."""
+    if len(items) != 1 or items[0][0] is not _OPS.IN:
+        return False
+    members = items[0][1]
+    return (_OPS.CATEGORY, _OPS.CATEGORY_WORD) in members and _OPS.NEGATE not in [
+        o for o, _ in members
+    ]
+
+
+def _chars(op: Any, av: Any) -> tuple[str, Strings | None]:
+    """("word", the characters) for word characters, ("gap", None) for non-word ones."""
+    members = [(op, av)] if op is _OPS.LITERAL else list(av) if op is _OPS.IN else []
+    gap_categories = (_OPS.CATEGORY_SPACE, _OPS.CATEGORY_NOT_WORD)
+    chars = []
+    for o, a in members:
+        if o is _OPS.LITERAL and _char(a) is not None:
+            chars.append(chr(a).lower())
+        elif not (o is _OPS.CATEGORY and a in gap_categories):
+            return "other", None
+    if members and all(WORD.fullmatch(c) for c in chars) and len(chars) == len(members):
+        return "word", frozenset(chars)
+    if members and not any(WORD.fullmatch(c) for c in chars):
+        return "gap", None
+    return "other", None
+
+
+def alternation(words: Iterable[str], space: str = r"\ ") -> str:
+    """``words`` as one regex alternation shaped like a trie, longer words tried first.
+
+    At each position it matches the longest word that matches there, like a longest-first
+    alternation, without trying every word in turn. A space in a word becomes ``space``.
+    """
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def emit(node: dict[str, Any]) -> str:
+        parts = [
+            (space if char == " " else re.escape(char)) + emit(child)
+            for char, child in sorted(node.items())
+            if char
+        ]
+        if "" in node:
+            parts.append("")  # a word ending here, tried after every longer one
+        return parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")"
+
+    return emit(trie)
+
+
+class Prefilter:
+    """Which of a sequence of patterns can match a text, found in one or two scans of it.
+
+    A word pattern's matches come straight from the word scan. Another pattern is run only
+    if the word scan saw one of its first words or the substring scan one of its needles,
+    whichever filters better (a whole word beats a substring no longer than it); a pattern
+    with neither is always run. With ``words=False`` only substrings are used: then a pattern
+    passed over is known not to match any stretch of the text either (whole words in the
+    text need not be whole words in a stretch cut from it).
+    """
+
+    def __init__(self, patterns: Sequence[re.Pattern[str]], *, words: bool = True) -> None:
+        exact = [word_set(p) if words else None for p in patterns]
+        word_patterns: dict[str, list[int]] = {}
+        word_triggers: dict[str, list[int]] = {}
+        by_needle: dict[str, set[int]] = {}
+        always: set[int] = set()
+        for index, pattern in enumerate(patterns):
+            if exact[index] is not None:
+                for word in exact[index] or ():
+                    word_patterns.setdefault(word, []).append(index)
+                continue
+            found, first = needles(pattern), first_words(pattern) if words else None
+            if first is not None and (found is None or _shortest(first) >= _shortest(found)):
+                # A whole word filters at least as well as a substring of the same length.
+                for word in first:
+                    word_triggers.setdefault(word, []).append(index)
+            elif found is not None:
+                for needle in found:
+                    by_needle.setdefault(needle, set()).add(index)
+            else:
+                always.add(index)
+        self.always = frozenset(always)
+        # The scan reports the longest needle at each position; the shorter needles that are
+        # its prefixes occur there too, so each needle stands for all its prefixes' patterns.
+        self.patterns_of: dict[str, frozenset[int]] = {
+            needle: frozenset().union(
+                *(by_needle.get(needle[:k], ()) for k in range(1, len(needle) + 1))
+            )
+            for needle in by_needle
+        }
+        self.scan = re.compile(f"(?=({alternation(by_needle)}))") if by_needle else None
+        self.word_index: dict[str, tuple[list[int], list[int]]] = {
+            word: (word_patterns.get(word, []), word_triggers.get(word, []))
+            for word in word_patterns.keys() | word_triggers.keys()
+        }
+        """For each word of the word scan: the word patterns that hold it (their matches), and
+        the patterns it lets through."""
+        self.words = (
+            re.compile(rf"\b(?:{alternation(self.word_index)})\b") if self.word_index else None
+        )
+
+    def select(self, text: str) -> Selection:
+        """What the scans of ``text`` say about each pattern (a pattern in none of the three
+        parts of the answer cannot match)."""
+        spans: dict[int, list[tuple[int, int]]] = {}
+        starts: dict[int, list[int]] = {}
+        chosen = set(self.always)
+        folded = fold(text)
+        if self.words is not None:
+            # Folding keeps each character's place and word-ness: spans carry over.
+            for match in self.words.finditer(folded):
+                matched, triggered = self.word_index[match.group()]
+                for index in matched:
+                    spans.setdefault(index, []).append(match.span())
+                for index in triggered:
+                    starts.setdefault(index, []).append(match.start())
+        if self.scan is not None:
+            for needle in set(self.scan.findall(folded)):
+                chosen |= self.patterns_of[needle]
+        return Selection(spans, starts, chosen)
+
+
+class Selection(NamedTuple):
+    """A prefilter's answer for one text."""
+
+    spans: dict[int, list[tuple[int, int]]]
+    """Word patterns: their match spans, in order."""
+    starts: dict[int, list[int]]
+    """Patterns with first words: where those words start, the only places a match can."""
+    candidates: set[int]
+    """Other patterns that may match anywhere."""
