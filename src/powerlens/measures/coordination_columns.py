@@ -1,0 +1,375 @@
+"""Style coordination counted over columns: pair counts, exchanges and echoes in bulk.
+
+"Echoes of power" (Danescu-Niculescu-Mizil, Lee, Pang & Kleinberg, WWW 2012), as ConvoKit's
+``Coordination`` counts it: an exchange is a reply and the utterance it replies to, spoken by
+another person; per directed (speaker, target) pair and marker, the counts of exchanges,
+replies showing the marker, targets showing it and both (``CoordinationCounts``).
+
+``coordinate(columns, matcher)`` computes those counts, and the echo signals, for a batch of
+whole conversations held as columns (``UtteranceColumns``: ids, speakers, texts, reply links,
+where each conversation starts): markers are tagged in bulk (``MarkerMatcher.masks``), reply
+links are resolved to rows with numpy (a link names the last utterance of that id in the
+same conversation; a conversation without links, when ``reply_to_previous`` is set, replies
+turn by turn), and the pairs are counted with ``np.unique`` and ``np.bincount``. The result is
+what folding ``Accommodation.map`` over the same conversations gives, count for count and
+signal for signal (tested against it).
+
+Known limits: a batch is held in memory whole; the corpus engine passes one partition at a
+time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from powerlens.errors import UsageError
+from powerlens.measures.coordination_markers import MarkerMatcher, mask_matrix
+from powerlens.model import Conversation, Signal
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+FAMILY = "accommodation"
+SOURCE = "rule:accommodation.echo"
+ECHO_MIN_MARKERS = 3
+ECHO_MIN_SHARE = 0.75
+MAX_ECHO_SIGNALS = 50
+"""Echo signals kept per conversation (the strongest)."""
+
+
+@dataclass(frozen=True)
+class CoordinationCounts:
+    """Additive exchange counts per directed (speaker, target) pair, per marker.
+
+    ``n`` exchanges; ``reply[p, k]`` replies showing marker k; ``target[p, k]`` target
+    utterances showing k; ``both[p, k]`` exchanges where both do. Pairs are sorted.
+    """
+
+    markers: tuple[str, ...]
+    speakers: tuple[str, ...] = ()
+    targets: tuple[str, ...] = ()
+    n: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
+    reply: IntArray = field(default_factory=lambda: np.zeros((0, 0), np.int64))
+    target: IntArray = field(default_factory=lambda: np.zeros((0, 0), np.int64))
+    both: IntArray = field(default_factory=lambda: np.zeros((0, 0), np.int64))
+
+    @property
+    def n_exchanges(self) -> int:
+        """Exchanges counted."""
+        return int(self.n.sum())
+
+
+def count_pairs(
+    markers: Sequence[str],
+    reply_speakers: Sequence[str],
+    target_speakers: Sequence[str],
+    reply_masks: Sequence[int] | IntArray,
+    target_masks: Sequence[int] | IntArray,
+) -> CoordinationCounts:
+    """Count exchanges (one row per reply) into per-pair, per-marker totals, with numpy."""
+    k = len(markers)
+    code: dict[str, int] = {}
+    s_list = [code.setdefault(name, len(code)) for name in reply_speakers]
+    t_list = [code.setdefault(name, len(code)) for name in target_speakers]
+    names = sorted(code)
+    rank = np.zeros(len(names), dtype=np.int64)
+    for position, name in enumerate(names):
+        rank[code[name]] = position
+    s_code = rank[np.asarray(s_list, dtype=np.int64)]
+    t_code = rank[np.asarray(t_list, dtype=np.int64)]
+    keep = s_code != t_code
+    width = max(len(names), 1)
+    pair = s_code[keep] * width + t_code[keep]
+    uniq, inv = np.unique(pair, return_inverse=True)
+    rm = mask_matrix(np.asarray(reply_masks, dtype=np.int64)[keep], k)
+    tm = mask_matrix(np.asarray(target_masks, dtype=np.int64)[keep], k)
+    return CoordinationCounts(
+        markers=tuple(markers),
+        speakers=tuple(names[i] for i in (uniq // width).tolist()),
+        targets=tuple(names[i] for i in (uniq % width).tolist()),
+        n=np.bincount(inv, minlength=len(uniq)).astype(np.int64),
+        reply=column_sums(inv, rm, len(uniq)),
+        target=column_sums(inv, tm, len(uniq)),
+        both=column_sums(inv, rm & tm, len(uniq)),
+    )
+
+
+def column_sums(groups: IntArray, values: npt.NDArray[Any], n_groups: int) -> IntArray:
+    """Per group, the sum of each column of ``values``."""
+    out = np.zeros((n_groups, values.shape[1]), dtype=np.int64)
+    for j in range(values.shape[1]):
+        out[:, j] = np.bincount(groups, weights=values[:, j], minlength=n_groups).astype(np.int64)
+    return out
+
+
+def combine_counts(a: CoordinationCounts, b: CoordinationCounts) -> CoordinationCounts:
+    """Merge two sets of pair counts (associative and commutative; pairs stay sorted)."""
+    if a.markers != b.markers:
+        raise UsageError("cannot combine coordination counts over different marker sets.")
+    if not b.speakers:
+        return a
+    if not a.speakers:
+        return b
+    names = sorted({*a.speakers, *a.targets, *b.speakers, *b.targets})
+    rank = {name: i for i, name in enumerate(names)}
+    width = len(names)
+    total = len(a.speakers) + len(b.speakers)
+    s = np.fromiter(map(rank.__getitem__, a.speakers + b.speakers), np.int64, count=total)
+    t = np.fromiter(map(rank.__getitem__, a.targets + b.targets), np.int64, count=total)
+    unique, inverse = np.unique(s * width + t, return_inverse=True)
+    p = len(unique)
+
+    def merge(x: IntArray, y: IntArray) -> IntArray:
+        out = np.zeros((p, *x.shape[1:]), dtype=np.int64)
+        np.add.at(out, inverse, np.concatenate([x, y]))
+        return out
+
+    return CoordinationCounts(
+        markers=a.markers,
+        speakers=tuple(names[i] for i in (unique // width).tolist()),
+        targets=tuple(names[i] for i in (unique % width).tolist()),
+        n=merge(a.n, b.n),
+        reply=merge(a.reply, b.reply),
+        target=merge(a.target, b.target),
+        both=merge(a.both, b.both),
+    )
+
+
+@dataclass
+class UtteranceColumns:
+    """Whole conversations as columns: one entry per utterance, conversation after
+    conversation; ``starts[c]`` is the row where conversation ``c`` begins."""
+
+    conversation_ids: list[str] = field(default_factory=list)
+    starts: list[int] = field(default_factory=list)
+    ids: list[str] = field(default_factory=list)
+    speakers: list[str] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    reply_to: list[str | None] = field(default_factory=list)
+
+    def add(self, conversation: Conversation) -> None:
+        """Append a conversation's utterances."""
+        self.conversation_ids.append(conversation.id)
+        self.starts.append(len(self.ids))
+        for u in conversation.utterances:
+            self.ids.append(u.id)
+            self.speakers.append(u.speaker)
+            self.texts.append(u.text)
+            self.reply_to.append(u.reply_to)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+@dataclass
+class Echoes:
+    """A batch's echo signals as columns, in the order ``Accommodation.map`` gives them:
+    conversation by conversation, strongest first, at most ``MAX_ECHO_SIGNALS`` each."""
+
+    conversation: IntArray
+    """The conversation (position in the batch) of each echo."""
+    reply: IntArray
+    """The row of the reply that echoes."""
+    target: IntArray
+    """The row of the utterance it replies to."""
+    bits: IntArray
+    """The markers both show."""
+    score: FloatArray
+    """Share of the target's markers the reply shows."""
+
+    def __len__(self) -> int:
+        return len(self.reply)
+
+
+@dataclass
+class Coordinated:
+    """What ``coordinate`` found: the pair counts and the echoes."""
+
+    counts: CoordinationCounts
+    found: Echoes
+    columns: UtteranceColumns
+    matcher: MarkerMatcher
+
+    @property
+    def echoes(self) -> list[list[Signal]]:
+        """Each conversation's echo signals (one list per conversation of the batch)."""
+        out: list[list[Signal]] = [[] for _ in self.columns.starts]
+        fields = echo_fields(self)
+        ids, speakers = self.columns.ids, self.columns.speakers
+        for c, i, j, span, score, subtype in zip(
+            self.found.conversation.tolist(),
+            self.found.reply.tolist(),
+            self.found.target.tolist(),
+            *fields,
+            strict=True,
+        ):
+            out[c].append(
+                Signal(
+                    utterance_id=ids[i],
+                    speaker=speakers[i],
+                    target=speakers[j],
+                    family=FAMILY,
+                    label="echo",
+                    span=span,
+                    score=score,
+                    source=SOURCE,
+                    subtype=subtype,
+                )
+            )
+        return out
+
+
+def echo_fields(done: Coordinated) -> tuple[list[tuple[int, int]], list[float], list[str]]:
+    """Each echo's span (the first word of the reply showing an echoed marker), score and
+    subtype (the echoed markers joined with ``+``)."""
+    texts, matcher = done.columns.texts, done.matcher
+    bits = done.found.bits.tolist()
+    spans = [
+        matcher.first_span(texts[i], b)
+        for i, b in zip(done.found.reply.tolist(), bits, strict=True)
+    ]
+    names = matcher.names
+    subtypes: dict[int, str] = {}
+    for b in set(bits):
+        subtypes[b] = "+".join(m for k, m in enumerate(names) if b >> k & 1)
+    return spans, done.found.score.tolist(), [subtypes[b] for b in bits]
+
+
+def coordinate(
+    columns: UtteranceColumns,
+    matcher: MarkerMatcher,
+    *,
+    reply_to_previous: bool = False,
+    echoes: bool = True,
+) -> Coordinated:
+    """Pair counts and echo signals of a batch of conversations, computed over columns."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    k = len(matcher.names)
+    n, c = len(columns.ids), len(columns.starts)
+    empty = Coordinated(empty_counts(matcher.names), _no_echoes(), columns, matcher)
+    if n == 0:
+        return empty
+    conv = np.repeat(np.arange(c, dtype=np.int64), np.diff(np.append(columns.starts, n)))
+    replies = pa.array(columns.reply_to, pa.string())
+    linked = np.asarray(replies.is_valid()).astype(bool)
+    links = np.bincount(conv[linked], minlength=c) > 0
+    reply, target = _link_rows(columns.ids, replies, conv, links, linked, pc)
+    if reply_to_previous:
+        later = np.flatnonzero(conv[1:] == conv[:-1]) + 1
+        later = later[~links[conv[later]]]
+        reply = np.concatenate([reply, later])
+        target = np.concatenate([target, later - 1])
+        order = np.argsort(reply, kind="stable")
+        reply, target = reply[order], target[order]
+    speakers = pc.dictionary_encode(pa.array(columns.speakers, pa.string()))
+    code = speakers.indices.to_numpy().astype(np.int64)
+    other = code[reply] != code[target]
+    reply, target = reply[other], target[other]
+    if len(reply) == 0:
+        return empty
+    masks = matcher.masks(columns.texts)
+    names: list[str] = speakers.dictionary.to_pylist()
+    ranked = sorted(range(len(names)), key=names.__getitem__)
+    rank = np.empty(len(names), np.int64)
+    rank[ranked] = np.arange(len(names))
+    width = len(names)
+    pair = rank[code[reply]] * width + rank[code[target]]
+    unique, inverse = np.unique(pair, return_inverse=True)
+    p = len(unique)
+    reply_masks, target_masks = masks[reply], masks[target]
+    counts = CoordinationCounts(
+        markers=tuple(matcher.names),
+        speakers=tuple(names[ranked[r]] for r in (unique // width).tolist()),
+        targets=tuple(names[ranked[r]] for r in (unique % width).tolist()),
+        n=np.bincount(inverse, minlength=p).astype(np.int64),
+        reply=_bit_sums(inverse, reply_masks, k, p),
+        target=_bit_sums(inverse, target_masks, k, p),
+        both=_bit_sums(inverse, reply_masks & target_masks, k, p),
+    )
+    found = _echoes(conv, reply, target, reply_masks, target_masks) if echoes else _no_echoes()
+    return Coordinated(counts, found, columns, matcher)
+
+
+def _no_echoes() -> Echoes:
+    none = np.zeros(0, np.int64)
+    return Echoes(none, none, none, none, np.zeros(0, np.float64))
+
+
+def empty_counts(markers: Sequence[str]) -> CoordinationCounts:
+    """What ``count_pairs`` gives for no exchange."""
+    zero = np.zeros((0, len(markers)), np.int64)
+    return CoordinationCounts(tuple(markers), (), (), np.zeros(0, np.int64), zero, zero, zero)
+
+
+def _link_rows(
+    ids: list[str], replies: Any, conv: IntArray, links: Any, linked: Any, pc: Any
+) -> tuple[IntArray, IntArray]:
+    """Rows of the replies of linked conversations and the rows they reply to: the last
+    utterance with that id in the same conversation (as a dict from id to row keeps it)."""
+    import pyarrow as pa
+
+    n = len(ids)
+    rows = np.flatnonzero(linked & links[conv])
+    if len(rows) == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    encoded = pc.dictionary_encode(pa.concat_arrays([pa.array(ids, pa.string()), replies]))
+    codes = encoded.indices.fill_null(-1).to_numpy().astype(np.int64)
+    size = max(len(encoded.dictionary), 1)
+    keys = conv * size + codes[:n]
+    wanted = conv[rows] * size + codes[n:][rows]
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    at = np.searchsorted(ordered, wanted, side="right") - 1
+    hit = at >= 0
+    hit[hit] = ordered[at[hit]] == wanted[hit]
+    return rows[hit], order[at[hit]]
+
+
+def _bit_sums(groups: IntArray, masks: IntArray, k: int, n_groups: int) -> IntArray:
+    """Per group and marker, how many masks have the marker's bit."""
+    out = np.zeros((n_groups, k), np.int64)
+    for j in range(k):
+        bit = ((masks >> j) & 1).astype(np.float64)
+        out[:, j] = np.bincount(groups, weights=bit, minlength=n_groups).astype(np.int64)
+    return out
+
+
+def popcount(values: IntArray) -> IntArray:
+    """Set bits of each (non-negative) value."""
+    if hasattr(np, "bitwise_count"):
+        return np.bitwise_count(values).astype(np.int64)
+    out = np.zeros(len(values), np.int64)  # pragma: no cover - numpy < 2
+    for j in range(63):  # pragma: no cover
+        out += (values >> j) & 1
+    return out  # pragma: no cover
+
+
+def _echoes(
+    conv: IntArray,
+    reply: IntArray,
+    target: IntArray,
+    reply_masks: IntArray,
+    target_masks: IntArray,
+) -> Echoes:
+    """The echoes of ``Accommodation.map``: a reply showing at least ``ECHO_MIN_MARKERS`` of
+    the target's markers and ``ECHO_MIN_SHARE`` of them, the ``MAX_ECHO_SIGNALS`` strongest of
+    each conversation (ties in reply order)."""
+    echoed = reply_masks & target_masks
+    n_echoed, n_shown = popcount(echoed), popcount(target_masks)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = n_echoed / n_shown
+    chosen = np.flatnonzero((n_echoed >= ECHO_MIN_MARKERS) & (share >= ECHO_MIN_SHARE))
+    if len(chosen) == 0:
+        return _no_echoes()
+    where = conv[reply[chosen]]
+    chosen = chosen[np.lexsort((reply[chosen], -share[chosen], where))]
+    where = conv[reply[chosen]]
+    first = np.searchsorted(where, where, side="left")
+    chosen = chosen[np.arange(len(chosen)) - first < MAX_ECHO_SIGNALS]
+    return Echoes(conv[reply[chosen]], reply[chosen], target[chosen], echoed[chosen], share[chosen])
