@@ -32,6 +32,7 @@ from powerlens.errors import InputError, UsageError
 from powerlens.model import Conversation, Rejection, Utterance
 from powerlens.readers import textfile
 from powerlens.readers.interchange import (
+    Build,
     RowItem,
     builder,
     group_all,
@@ -105,8 +106,14 @@ def _metadata(folder: Path, *names: str, encoding: str | None = None) -> dict[st
     return found
 
 
-class _Rows:
-    """Turns ConvoKit utterance objects into utterances and finds missing conversation ids."""
+class RowConverter:
+    """Turns ConvoKit utterance objects into utterances and finds missing conversation ids.
+
+    ``convert(number, obj)`` gives ``(conversation_id, Utterance)`` or the reason the object is
+    rejected. When ``streaming``, a missing conversation id is taken from the parent
+    utterance if it was converted since the conversation id last changed (see
+    ``convert_rows``), else the utterance starts a conversation of its own id.
+    """
 
     def __init__(self, folder: Path, streaming: bool) -> None:
         self.folder = folder
@@ -161,7 +168,7 @@ class _Rows:
             current = reply
 
 
-def _rows(folder: Path, encoding: str | None, rows: _Rows) -> Iterator[RowItem]:
+def _rows(folder: Path, encoding: str | None, rows: RowConverter) -> Iterator[RowItem]:
     path = _utterance_file(folder)
     current: str | None = None
     good = 0
@@ -190,11 +197,34 @@ def _rows(folder: Path, encoding: str | None, rows: _Rows) -> Iterator[RowItem]:
         )
 
 
+def convert_rows(folder: Path, lines: Iterable[tuple[int, Any]]) -> Iterator[RowItem]:
+    """Stream ``(conversation_id, Utterance | Rejection)`` for ``(line number, object or
+    reason)`` pairs of a corpus folder's ``utterances.jsonl`` (all of it, or a run of whole
+    conversations), as ``iter_conversations`` converts them; no error when none is good."""
+    rows = RowConverter(folder, streaming=True)
+    current: str | None = None
+    for number, obj in lines:
+        item = rows.convert(number, obj) if type(obj) is dict else obj
+        if type(item) is tuple:
+            utterance: Utterance = item[1]
+            if item[0] != current:
+                rows.parents = {utterance.id: rows.parents[utterance.id]}
+            current = item[0]
+            yield item
+        else:
+            yield current, Rejection(number, str(item))
+
+
+def speaker_meta(folder: Path, encoding: str | None = None) -> dict[str, Any]:
+    """Speaker id -> metadata from the folder's ``speakers.json`` (or ``users.json``)."""
+    return _metadata(folder, "speakers.json", "users.json", encoding=encoding)
+
+
 def read(
     path: Path, *, encoding: str | None = None, format: str = "convokit"
 ) -> list[Conversation]:
     """Read every conversation of a ConvoKit corpus folder."""
-    rows = _Rows(path, streaming=False)
+    rows = RowConverter(path, streaming=False)
     items = list(_rows(path, encoding, rows))
     resolved: list[RowItem] = []
     last: str | None = None
@@ -202,17 +232,20 @@ def read(
         if isinstance(item, Utterance):
             cid = last = cid if cid is not None else rows.conversation_of(item.id)
         resolved.append((last if isinstance(item, Rejection) else cid, item))
-    return group_all(resolved, _builder(path, encoding))
+    return group_all(resolved, conversation_builder(path, encoding))
 
 
 def iter_conversations(path: str | Path, *, encoding: str | None = None) -> Iterator[Conversation]:
     """Stream the conversations of a corpus folder whose conversations' rows are contiguous."""
     path = Path(path)
-    rows = _Rows(path, streaming=True)
-    yield from stream_groups(path, _rows(path, encoding, rows), _builder(path, encoding))
+    rows = RowConverter(path, streaming=True)
+    build = conversation_builder(path, encoding)
+    yield from stream_groups(path, _rows(path, encoding, rows), build)
 
 
-def _builder(path: Path, encoding: str | None) -> Any:
+def conversation_builder(path: Path, encoding: str | None = None) -> Build:
+    """Makes each ``Conversation`` of the corpus folder ``path`` with its speaker and
+    conversation metadata (``interchange.builder`` over the folder's metadata files)."""
     _utterance_file(path)
     speakers = _metadata(path, "speakers.json", "users.json", encoding=encoding)
     conversations = _metadata(path, "conversations.json", encoding=encoding)
@@ -299,4 +332,15 @@ def _dump(path: Path, data: Any) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False, default=str), encoding="utf-8")
 
 
-__all__ = ["EXTENSIONS", "FORMATS", "iter_conversations", "read", "sniff", "write"]
+__all__ = [
+    "EXTENSIONS",
+    "FORMATS",
+    "RowConverter",
+    "conversation_builder",
+    "convert_rows",
+    "iter_conversations",
+    "read",
+    "sniff",
+    "speaker_meta",
+    "write",
+]

@@ -122,7 +122,7 @@ def iter_rows(
         source, typed = _csv_rows(path, encoding), False
     else:
         source, typed = _parquet_rows(path), True
-    rows = _Rows(path, {} if speakers is None else speakers, typed)
+    rows = RowConverter(path, {} if speakers is None else speakers, typed)
     convert = rows.convert
     current: str | None = None
     good = 0
@@ -152,6 +152,33 @@ def iter_rows(
             code="PL122",
             fix="check the file against docs/formats.md (speaker and text are required).",
         )
+
+
+def convert_rows(
+    path: str | Path,
+    lines: Iterable[tuple[int, Any]],
+    *,
+    speakers: MutableMapping[str, dict[str, Any]] | None = None,
+    typed: bool = True,
+) -> Iterator[RowItem]:
+    """``(conversation_id, Utterance | Rejection)`` for each ``(line number, row or reason)``.
+
+    The rows are converted as ``iter_rows`` converts them (``speakers`` is filled the same
+    way); a reason (a line that is not a JSON object, say) becomes a rejection. Unlike
+    ``iter_rows`` it does not raise when no row is good: a part of a file may hold none.
+    """
+    convert = RowConverter(Path(path), {} if speakers is None else speakers, typed).convert
+    current: str | None = None
+    for number, obj in lines:
+        if type(obj) is dict:
+            item = convert(number, obj)
+            if type(item) is tuple:
+                current = item[0]
+                yield item
+                continue
+        else:
+            item = obj
+        yield current, Rejection(number, str(item))
 
 
 def iter_conversations(
@@ -260,8 +287,14 @@ def stream_groups(path: Path, rows: Iterable[RowItem], build: Build) -> Iterator
 # --- Row conversion ----------------------------------------------------------------------
 
 
-class _Rows:
-    """Turns row mappings into utterances; keeps the per-key-layout plans and speaker table."""
+class RowConverter:
+    """Turns row mappings into utterances; keeps the per-key-layout plans and speaker table.
+
+    ``convert(number, row)`` gives ``(conversation_id, Utterance)`` or the reason the row is
+    rejected; ``speakers`` is filled with each speaker's ``speaker.*`` metadata as rows are
+    converted (a value that disagrees with an earlier row raises ``InputError``). ``typed`` is
+    False for CSV, whose cells are typed by their look.
+    """
 
     def __init__(self, path: Path, speakers: MutableMapping[str, dict[str, Any]], typed: bool):
         self.path = path
@@ -483,9 +516,9 @@ def cell(text: Any) -> Any:
 # --- Sources: (line number, row mapping | reason) ------------------------------------------
 
 
-def _text_encoding(path: Path, encoding: str | None) -> str | None:
+def text_encoding(path: Path, encoding: str | None = None) -> str | None:
     """Run the empty/binary/encoding checks on the file's start; the encoding for text mode,
-    or None when the fast UTF-8 byte path applies."""
+    or None when the fast UTF-8 byte path applies (``InputError`` for an unreadable file)."""
     with path.open("rb") as handle:
         data = handle.read(65536)
         whole = not handle.read(1)
@@ -528,14 +561,12 @@ def _blocks(handle: IO[Any], newline: Any) -> Iterator[list[Any]]:
 
 def iter_json_lines(path: Path, encoding: str | None = None) -> Iterator[tuple[int, Any]]:
     """``(line number, parsed object or reason)`` for each non-blank line of a JSONL file."""
-    text_encoding = _text_encoding(path, encoding)
+    chosen = text_encoding(path, encoding)
     loads = _loads
     number = 0
-    with (
-        path.open("rb") if text_encoding is None else path.open(encoding=text_encoding, newline="")
-    ) as handle:
-        newline = b"\n" if text_encoding is None else "\n"
-        if text_encoding is None and handle.read(3) != codecs.BOM_UTF8:
+    with path.open("rb") if chosen is None else path.open(encoding=chosen, newline="") as handle:
+        newline = b"\n" if chosen is None else "\n"
+        if chosen is None and handle.read(3) != codecs.BOM_UTF8:
             handle.seek(0)
         try:
             for lines in _blocks(handle, newline):
@@ -559,11 +590,75 @@ def iter_json_lines(path: Path, encoding: str | None = None) -> Iterator[tuple[i
         except UnicodeDecodeError as error:
             raise InputError(
                 path,
-                f"is not valid {text_encoding} ({error.reason}).",
+                f"is not valid {chosen} ({error.reason}).",
                 line=number + 1,
                 code="PL103",
                 fix="name the file's encoding with --encoding.",
             ) from None
+
+
+def iter_json_range(
+    path: Path, offset: int = 0, length: int = -1, line: int = 1
+) -> Iterator[tuple[int, Any]]:
+    """``(line number, parsed object or reason)`` for the lines of a byte range of a JSONL file.
+
+    The range starts at byte ``offset`` (where line number ``line`` starts) and is ``length``
+    bytes long (-1: to the end); it must hold whole lines of UTF-8 (a byte-order mark is
+    skipped at offset 0). Lines are read as ``json_lines`` reads them; a file shorter than the
+    range raises ``InputError`` (it changed after the range was planned).
+    """
+    return json_lines(path, read_range(path, offset, length, line).split(b"\n"), line)
+
+
+def json_lines(path: Path, lines: Iterable[bytes], line: int = 1) -> Iterator[tuple[int, Any]]:
+    """``(line number, parsed object or reason)`` for UTF-8 lines numbered from ``line``.
+
+    Blank lines are skipped (but numbered), a line that is not JSON or not an object gives its
+    reason, and invalid UTF-8 raises ``InputError``.
+    """
+    loads = _loads
+    for number, raw in enumerate(lines, start=line):
+        if not raw.strip():
+            continue
+        try:
+            obj = loads(raw)
+        except ValueError:
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError as error:
+                raise InputError(
+                    path,
+                    f"is not valid UTF-8 (byte 0x{raw[error.start]:02x} at column "
+                    f"{error.start + 1}).",
+                    line=number,
+                    code="PL103",
+                    fix="re-save the file as UTF-8.",
+                ) from None
+            yield number, "not valid JSON"
+            continue
+        yield (
+            number,
+            obj if type(obj) is dict else f"expected a JSON object, found {type(obj).__name__}",
+        )
+
+
+def read_range(path: Path, offset: int = 0, length: int = -1, line: int = 1) -> bytes:
+    """The bytes of a range of a JSONL file (see ``iter_json_range``), without a leading BOM."""
+    with path.open("rb") as handle:
+        handle.seek(offset)
+        data = handle.read() if length < 0 else handle.read(length)
+    if length >= 0 and len(data) < length:
+        raise InputError(
+            path,
+            f"ended after {len(data)} of the {length} bytes planned for this part; "
+            "the file changed during the run.",
+            line=line,
+            code="PL140",
+            fix="rerun on a file that is not being written to.",
+        )
+    if offset == 0 and data.startswith(codecs.BOM_UTF8):
+        data = data[3:]
+    return data
 
 
 def _json_problem(path: Path, number: int, line: bytes | str) -> str:
@@ -590,7 +685,7 @@ def _json_problem(path: Path, number: int, line: bytes | str) -> str:
 
 def _csv_rows(path: Path, encoding: str | None) -> Iterator[tuple[int, Any]]:
     """``(first line of the record, dict or reason)`` for each CSV record after the header."""
-    chosen = _text_encoding(path, encoding) or "utf-8-sig"
+    chosen = text_encoding(path, encoding) or "utf-8-sig"
     with path.open(encoding=chosen, newline="") as handle:
         reader = csv.reader(handle)
         header: list[str] | None = None
@@ -801,9 +896,17 @@ def _write_parquet(rows: list[dict[str, Any]], columns: list[str], path: Path) -
 __all__ = [
     "EXTENSIONS",
     "FORMATS",
+    "RowConverter",
+    "RowItem",
+    "builder",
+    "convert_rows",
     "iter_conversations",
     "iter_json_lines",
+    "iter_json_range",
     "iter_rows",
+    "json_lines",
+    "read_range",
+    "text_encoding",
     "read",
     "sniff",
     "write",
