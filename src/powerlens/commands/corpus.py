@@ -17,12 +17,14 @@ from rich.console import Console
 from rich.table import Table
 
 from powerlens.commands.options import ReplyTo, reply_to_previous
+from powerlens.corpus.coordination import coordination_of
 from powerlens.errors import MissingRequirementError, UsageError
 from powerlens.measures.accommodation import (
     MarkerMatcher,
     Thresholds,
     compare_groups,
     coordination_counts,
+    group_label,
     speaker_groups,
 )
 from powerlens.readers import load
@@ -49,19 +51,40 @@ def coordination_report(
     bootstrap: int = 1000,
     permutations: int = 1000,
 ) -> dict[str, Any]:
-    """Load ``data`` and compare coordination between the groups of ``group_field``."""
+    """Read ``data`` and compare coordination between the groups of ``group_field``.
+
+    A ConvoKit folder or interchange file is streamed in batches and counted in bulk
+    (``powerlens.corpus.columns.coordination_of``); other data, and data whose rows must be
+    grouped in memory, is loaded whole. Both give the same counts.
+    """
     previous = reply_to_previous(reply_to)
-    conversations = load(data)
-    if not previous and not any(c.has_reply_links() for c in conversations):
+    matcher = MarkerMatcher(markers)
+    path = Path(data)
+    streamed = coordination_of(path, matcher, reply_to_previous=previous) if path.exists() else None
+    if streamed is None:
+        conversations = load(data)
+        linked = any(c.has_reply_links() for c in conversations)
+        groups = speaker_groups(conversations, group_field) if linked or previous else {}
+    else:
+        linked = streamed.linked
+        key = group_field.removeprefix("speaker.")
+        groups = {
+            name: group_label(meta[key])
+            for name, meta in streamed.meta.items()
+            if meta.get(key) not in (None, "")
+        }
+    if not previous and not linked:
         raise MissingRequirementError(NO_REPLY_LINKS)
-    groups = speaker_groups(conversations, group_field)
     if not groups:
         raise UsageError(
             f"no speaker in {data} has the field {group_field!r}.",
             fix="name a speaker metadata field (a speaker.<field> column in interchange files)",
         )
-    matcher = MarkerMatcher(markers)
-    counts = coordination_counts(conversations, markers=matcher, reply_to_previous=previous)
+    counts = (
+        streamed.counts
+        if streamed is not None
+        else coordination_counts(conversations, markers=matcher, reply_to_previous=previous)
+    )
     result = compare_groups(
         counts,
         groups,

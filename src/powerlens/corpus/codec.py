@@ -5,7 +5,8 @@ and scalars. ``encode`` writes it as JSON with small type tags; ``decode`` rebui
 Dataclasses are rebuilt only from ``powerlens.*`` modules, so reading a partial file can
 construct powerlens data types and nothing else. Floats round-trip exactly (Python writes
 the shortest repr that reads back to the same double); NaN and infinities use JSON's
-``NaN``/``Infinity`` extension.
+``NaN``/``Infinity`` extension. A numeric numpy array is stored as its little-endian bytes in
+base64 (bit for bit, and without a Python object per element); other arrays as lists.
 
 Known limits: a dataclass with ``init=False`` fields, or a partial holding other objects
 (sets, functions, open files), cannot be encoded and raises ``TypeError``.
@@ -13,15 +14,20 @@ Known limits: a dataclass with ``init=False`` fields, or a partial holding other
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import gc
 import importlib
 import json
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 
 _ALLOWED_PREFIX = "powerlens."
+_SCALARS = frozenset({str, bool, int, float, type(None)})
 
 
 def encode(value: Any) -> Any:
@@ -30,8 +36,10 @@ def encode(value: Any) -> Any:
     if value is None or kind in (str, bool, int, float):
         return value
     if kind is list:
-        return [encode(v) for v in value]
+        return list(value) if _SCALARS.issuperset(map(type, value)) else [encode(v) for v in value]
     if kind is tuple:
+        if _SCALARS.issuperset(map(type, value)):
+            return {"__t": list(value)}
         return {"__t": [encode(v) for v in value]}
     if kind is Counter:
         return {"__c": [[encode(k), encode(v)] for k, v in value.items()]}
@@ -40,6 +48,13 @@ def encode(value: Any) -> Any:
             return {k: encode(v) for k, v in value.items()}
         return {"__m": [[encode(k), encode(v)] for k, v in value.items()]}
     if isinstance(value, np.ndarray):
+        if value.dtype.kind in "biuf":  # numbers: their bytes, little-endian, in base64
+            raw = np.ascontiguousarray(value, dtype=value.dtype.newbyteorder("<")).tobytes()
+            return {
+                "__nd": value.dtype.newbyteorder("<").str,
+                "shape": list(value.shape),
+                "b64": base64.b64encode(raw).decode("ascii"),
+            }
         return {"__nd": str(value.dtype), "shape": list(value.shape), "data": value.tolist()}
     if isinstance(value, np.generic):
         return value.item()
@@ -57,16 +72,23 @@ def encode(value: Any) -> Any:
 def decode(tree: Any) -> Any:
     """The value ``encode`` wrote."""
     if type(tree) is list:
-        return [decode(v) for v in tree]
+        return tree if _SCALARS.issuperset(map(type, tree)) else [decode(v) for v in tree]
     if type(tree) is not dict:
         return tree
     if "__t" in tree:
-        return tuple(decode(v) for v in tree["__t"])
+        items = tree["__t"]
+        if _SCALARS.issuperset(map(type, items)):
+            return tuple(items)
+        return tuple(decode(v) for v in items)
     if "__c" in tree:
         return Counter({decode(k): decode(v) for k, v in tree["__c"]})
     if "__m" in tree:
         return {_hashable(decode(k)): decode(v) for k, v in tree["__m"]}
     if "__nd" in tree:
+        if "b64" in tree:
+            raw = base64.b64decode(tree["b64"])
+            array = np.frombuffer(raw, dtype=np.dtype(tree["__nd"])).reshape(tree["shape"])
+            return array.astype(array.dtype.newbyteorder("="))  # a writable, native copy
         return np.asarray(tree["data"], dtype=np.dtype(tree["__nd"])).reshape(tree["shape"])
     if "__dc" in tree:
         cls = _dataclass(tree["__dc"])
@@ -92,9 +114,24 @@ def _dataclass(name: str) -> Any:
 
 def dumps(value: Any) -> str:
     """``value`` as typed JSON text."""
-    return json.dumps(encode(value), ensure_ascii=False, separators=(",", ":"))
+    with _no_collection():
+        return json.dumps(encode(value), ensure_ascii=False, separators=(",", ":"))
 
 
 def loads(text: str | bytes) -> Any:
     """The value in typed JSON text."""
-    return decode(json.loads(text))
+    with _no_collection():
+        return decode(json.loads(text))
+
+
+@contextmanager
+def _no_collection() -> Iterator[None]:
+    """The cyclic garbage collector paused: a partial is a tree of many small objects and no
+    cycles, and collecting while it is built costs more than building it."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()

@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from powerlens.errors import InputError
-from powerlens.model import Conversation, Rejection, Utterance
+from powerlens.model import Conversation
 from powerlens.readers import convokit, interchange, load
-from powerlens.readers.interchange import RowItem, stream_groups
+from powerlens.readers.interchange import stream_groups
 
 try:
     import orjson
@@ -39,6 +39,7 @@ except ImportError:  # pragma: no cover - orjson is a dependency
 JSONL = frozenset({".jsonl", ".ndjson"})
 TABULAR = frozenset({".csv", ".parquet"})
 DEFAULT_ROWS = 50_000
+_BLOCK_BYTES = 4 * 2**20
 _WIDE_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
@@ -146,10 +147,9 @@ def _jsonl_chunks(path: Path, rows: int, kind: str, name: str) -> list[Partition
     count = 0
     offset = 0
     number = 0
-    with path.open("rb") as handle:
-        for raw in handle:
+    for cids, sizes in _line_ids(path, kind):
+        for cid, size in zip(cids, sizes, strict=True):
             number += 1
-            cid = _conversation_id(raw, kind)
             if cid is not None and cid != current:
                 if cid in seen:
                     size = path.stat().st_size
@@ -160,12 +160,48 @@ def _jsonl_chunks(path: Path, rows: int, kind: str, name: str) -> list[Partition
                 seen.add(cid)
                 current = cid
             count += 1
-            offset += len(raw)
+            offset += size
     if offset == 0:
         return [Partition(0, name, "stream" if kind == "jsonl" else "file")]
     if count:
         chunks.append(_chunk(name, kind, start_offset, offset, start_line, count))
     return chunks
+
+
+def _line_ids(path: Path, kind: str) -> Iterator[tuple[list[str | None], list[int]]]:
+    """Blocks of (conversation id or None, byte length) of the lines of a JSONL file."""
+    tail = b""
+    with path.open("rb") as handle:
+        while True:
+            block = handle.read(_BLOCK_BYTES)
+            if not block:
+                break
+            lines = (tail + block).split(b"\n")
+            tail = lines.pop()
+            yield _ids(lines, kind), [len(line) + 1 for line in lines]
+    if tail:
+        yield _ids([tail], kind), [len(tail)]
+
+
+def _ids(lines: list[bytes], kind: str) -> list[str | None]:
+    """``_conversation_id`` of each line; a line at a time, without holding the objects."""
+    loads = _loads
+    try:
+        if kind == "convokit":
+            ids = [
+                (c if (c := o.get("conversation_id")) is not None else o.get("root"))
+                if type(o := loads(line)) is dict
+                else None
+                for line in lines
+            ]
+        else:
+            ids = [
+                o.get("conversation_id") if type(o := loads(line)) is dict else None
+                for line in lines
+            ]
+    except ValueError:
+        return [_conversation_id(line, kind) for line in lines]
+    return [None if c is None or c == "" else c if type(c) is str else str(c) for c in ids]
 
 
 def _chunk(name: str, kind: str, start: int, end: int, line: int, count: int) -> Partition:
@@ -195,87 +231,20 @@ def conversations(part: Partition) -> Iterator[Conversation]:
     path = Path(part.path)
     if part.kind == "jsonl":
         speakers: dict[str, dict[str, Any]] = {}
-        rows = interchange._Rows(path, speakers, True)
-        items = _chunk_items(path, part, rows.convert)
-        yield from stream_groups(path, items, interchange.builder(path, speakers))
+        lines = interchange.iter_json_range(path, part.offset, part.length, part.line)
+        rows = interchange.convert_rows(path, lines, speakers=speakers)
+        yield from stream_groups(path, rows, interchange.builder(path, speakers))
     elif part.kind == "convokit":
-        crows = convokit._Rows(path, streaming=True)
         source = path / "utterances.jsonl"
-        yield from stream_groups(
-            source, _convokit_items(source, part, crows), convokit._builder(path, None)
-        )
+        lines = interchange.iter_json_range(source, part.offset, part.length, part.line)
+        rows = convokit.convert_rows(path, lines)
+        yield from stream_groups(source, rows, convokit.conversation_builder(path))
     elif part.kind == "stream":
         yield from interchange.iter_conversations(path)
     elif part.kind == "grouped":
         yield from interchange.read(path)
     else:
         yield from load(path)
-
-
-def _lines(path: Path, part: Partition) -> Iterator[tuple[int, Any]]:
-    """``(line number, parsed object or reason)`` for the lines of a byte range."""
-    with path.open("rb") as handle:
-        handle.seek(part.offset)
-        data = handle.read(part.length)
-    if len(data) < part.length:
-        raise InputError(
-            path,
-            f"ended after {len(data)} of the {part.length} bytes planned for this part; "
-            "the file changed during the run.",
-            line=part.line,
-            code="PL140",
-            fix="rerun on a file that is not being written to.",
-        )
-    if part.offset == 0 and data.startswith(codecs.BOM_UTF8):
-        data = data[3:]
-    for number, line in enumerate(data.split(b"\n"), start=part.line):
-        if not line.strip():
-            continue
-        try:
-            obj = _loads(line)
-        except ValueError:
-            try:
-                line.decode("utf-8")
-            except UnicodeDecodeError as error:
-                raise InputError(
-                    path,
-                    f"is not valid UTF-8 (byte 0x{line[error.start]:02x} at column "
-                    f"{error.start + 1}).",
-                    line=number,
-                    code="PL103",
-                    fix="re-save the file as UTF-8.",
-                ) from None
-            yield number, "not valid JSON"
-            continue
-        yield (
-            number,
-            obj if type(obj) is dict else f"expected a JSON object, found {type(obj).__name__}",
-        )
-
-
-def _chunk_items(path: Path, part: Partition, convert: Any) -> Iterator[RowItem]:
-    current: str | None = None
-    for number, obj in _lines(path, part):
-        item = convert(number, obj) if type(obj) is dict else obj
-        if type(item) is tuple:
-            current = item[0]
-            yield item
-        else:
-            yield current, Rejection(number, str(item))
-
-
-def _convokit_items(path: Path, part: Partition, rows: Any) -> Iterator[RowItem]:
-    current: str | None = None
-    for number, obj in _lines(path, part):
-        item = rows.convert(number, obj) if type(obj) is dict else obj
-        if type(item) is tuple:
-            utterance: Utterance = item[1]
-            if item[0] != current:
-                rows.parents = {utterance.id: rows.parents[utterance.id]}
-            current = item[0]
-            yield item
-        else:
-            yield current, Rejection(number, str(item))
 
 
 def fingerprint(paths: list[Path]) -> list[dict[str, Any]]:

@@ -9,6 +9,9 @@ provided the inputs (sizes and modification times) and the parameters are unchan
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import gc
 import hashlib
 import json
 import os
@@ -38,7 +41,7 @@ from powerlens.corpus.worker import (
 )
 from powerlens.errors import InputError, UsageError
 from powerlens.measures import Options, fold
-from powerlens.measures.accommodation import CoordinationCounts
+from powerlens.measures.accommodation import ACCOMMODATION, CoordinationCounts
 from powerlens.model import MeasureResult
 
 MANIFEST_SCHEMA = "powerlens.corpus-manifest/1"
@@ -145,14 +148,24 @@ def run_corpus(
         if engine is not None and executor is None:
             engine.close()
     timings["analyse"] = time.perf_counter() - started
+    _give_back_memory()
 
     started = time.perf_counter()
     keys = [p.key for p in parts if p.key in stats]
-    results, signal_counts, meta, partials = _merge(out, config.measures, keys)
+    partials, signal_counts, meta = _fold(out, config.measures, keys)
+    fields = tables.group_fields(meta.meta, config.groups)
     timings["merge"] = time.perf_counter() - started
     started = time.perf_counter()
-    outputs = _write_tables(out, config, results, signal_counts, meta, partials, keys)
+    coordination = _coordination_rows(partials, meta, fields)  # before the results: less memory
+    _give_back_memory()
     timings["write"] = time.perf_counter() - started
+    started = time.perf_counter()
+    results = _finalize(config.measures, partials)
+    del partials
+    timings["merge"] += time.perf_counter() - started
+    started = time.perf_counter()
+    outputs = _write_tables(out, config, results, signal_counts, meta, fields, coordination, keys)
+    timings["write"] += time.perf_counter() - started
     timings["total"] = time.perf_counter() - began
     manifest = {
         "schema": MANIFEST_SCHEMA,
@@ -182,6 +195,15 @@ def run_corpus(
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str), "utf-8")
     return manifest
+
+
+def _give_back_memory() -> None:
+    """Drop the caches the analysis filled in this process (the accommodation family's tagged
+    words) and hand freed heap back to the system (glibc only), so the merge starts small."""
+    ACCOMMODATION.clear_caches()
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):  # not glibc
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _plan_id(
@@ -243,21 +265,46 @@ def _partials(out: Path, keys: list[str], name: str) -> Iterator[Any]:
         yield codec.loads((part_dir(out) / f"{key}.{name}.json").read_bytes())
 
 
+def _fold(
+    out: Path, measures: tuple[str, ...], keys: list[str]
+) -> tuple[dict[str, Any], SignalCounts, SpeakerMeta]:
+    """Fold every family's partials, the signal counts and speaker metadata in partition
+    order."""
+    partials: dict[str, Any] = {}
+    for measure in resolve_measures(list(measures)):
+        total = fold(measure, (p for p in _partials(out, keys, measure.name) if p is not None))
+        if total is not None:
+            partials[measure.name] = total
+    counts = fold(SignalTally(), _partials(out, keys, "signals")) or SignalCounts()  # type: ignore[arg-type]
+    meta = fold(MetaTally(), _partials(out, keys, "speakers")) or SpeakerMeta()  # type: ignore[arg-type]
+    return partials, counts, meta
+
+
+def _finalize(measures: tuple[str, ...], partials: dict[str, Any]) -> dict[str, MeasureResult]:
+    """Each family's result from its folded partial."""
+    return {
+        m.name: m.finalize(partials[m.name])
+        for m in resolve_measures(list(measures))
+        if m.name in partials
+    }
+
+
 def _merge(
     out: Path, measures: tuple[str, ...], keys: list[str]
 ) -> tuple[dict[str, MeasureResult], SignalCounts, SpeakerMeta, dict[str, Any]]:
     """Fold every family's partials in partition order and finalize them."""
-    chosen = resolve_measures(list(measures))
-    results: dict[str, MeasureResult] = {}
-    partials: dict[str, Any] = {}
-    for measure in chosen:
-        total = fold(measure, (p for p in _partials(out, keys, measure.name) if p is not None))
-        if total is not None:
-            partials[measure.name] = total
-            results[measure.name] = measure.finalize(total)
-    counts = fold(SignalTally(), _partials(out, keys, "signals")) or SignalCounts()  # type: ignore[arg-type]
-    meta = fold(MetaTally(), _partials(out, keys, "speakers")) or SpeakerMeta()  # type: ignore[arg-type]
-    return results, counts, meta, partials
+    partials, counts, meta = _fold(out, measures, keys)
+    return _finalize(measures, partials), counts, meta, partials
+
+
+def _coordination_rows(
+    partials: dict[str, Any], meta: SpeakerMeta, fields: list[str]
+) -> list[dict[str, Any]] | None:
+    """The group coordination table, when accommodation ran."""
+    coordination = getattr(partials.get("accommodation"), "counts", None)
+    if not isinstance(coordination, CoordinationCounts):
+        return None
+    return tables.coordination_rows(coordination, meta.meta, fields)
 
 
 def _write_tables(
@@ -266,23 +313,20 @@ def _write_tables(
     results: dict[str, MeasureResult],
     counts: SignalCounts,
     meta: SpeakerMeta,
-    partials: dict[str, Any],
+    fields: list[str],
+    coordination: list[dict[str, Any]] | None,
     keys: list[str],
 ) -> list[str]:
     speakers = tables.speaker_rows(results, meta.meta, counts.speakers)
-    fields = tables.group_fields(meta.meta, config.groups)
     written = tables.write_table(speakers, out / "speakers", csv=config.csv)
-    written += tables.write_table(
-        tables.dyad_rows(results, counts.dyads), out / "dyads", csv=config.csv
+    written += tables.write_columns(
+        tables.dyad_columns(results, counts.dyads), out / "dyads", csv=config.csv
     )
     written += tables.write_table(
         tables.group_rows(speakers, fields), out / "groups", csv=config.csv
     )
-    accommodation = partials.get("accommodation")
-    coordination = getattr(accommodation, "counts", None)
-    if isinstance(coordination, CoordinationCounts):
-        rows = tables.coordination_rows(coordination, meta.meta, fields)
-        written += tables.write_table(rows, out / "group_coordination", csv=config.csv)
+    if coordination is not None:
+        written += tables.write_table(coordination, out / "group_coordination", csv=config.csv)
     if config.csv:
         written.append(_signals_csv(out, keys))
     return [os.path.relpath(p, out) for p in written] + ["signals/"]
@@ -292,7 +336,7 @@ def _signals_csv(out: Path, keys: list[str]) -> Path:
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
-    from powerlens.corpus.worker import signal_schema
+    from powerlens.corpus.signals import signal_schema
 
     path = out / "signals.csv"
     with pacsv.CSVWriter(path, signal_schema()) as writer:

@@ -34,6 +34,7 @@ from powerlens.measures.accommodation import (
 from powerlens.model import MeasureResult
 
 MAX_GROUP_VALUES = 20
+_PLAIN = frozenset({str, int, float, bool, type(None)})
 
 
 def flatten(prefix: str, value: Any, into: dict[str, Any]) -> None:
@@ -175,14 +176,19 @@ def _is_number(value: Any) -> bool:
 
 def write_table(rows: list[dict[str, Any]], stem: Path, *, csv: bool = False) -> list[Path]:
     """Write rows as ``stem.parquet`` (and ``stem.csv``); columns typed by their values."""
+    columns: dict[str, None] = {}
+    for row in rows:
+        columns.update(dict.fromkeys(row))
+    return write_columns({name: [row.get(name) for row in rows] for name in columns}, stem, csv=csv)
+
+
+def write_columns(columns: dict[str, list[Any]], stem: Path, *, csv: bool = False) -> list[Path]:
+    """Write columns (in order, equal lengths) as ``write_table`` writes rows."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
-    columns: dict[str, None] = {}
-    for row in rows:
-        columns.update(dict.fromkeys(row))
-    arrays = {name: _array([row.get(name) for row in rows]) for name in columns}
+    arrays = {name: _array(values) for name, values in columns.items()}
     table = pa.table(arrays) if arrays else pa.table({"empty": pa.array([], pa.string())})
     written = [stem.with_suffix(".parquet")]
     pq.write_table(table, written[0])
@@ -190,6 +196,96 @@ def write_table(rows: list[dict[str, Any]], stem: Path, *, csv: bool = False) ->
         written.append(stem.with_suffix(".csv"))
         pacsv.write_csv(table, written[1])
     return written
+
+
+def dyad_columns(
+    results: Mapping[str, MeasureResult], signal_counts: Mapping[tuple[str, str, str], int]
+) -> dict[str, list[Any]]:
+    """``dyad_rows`` as columns, in the column order ``write_table`` gives those rows, without
+    a dict per row (a corpus can have millions of pairs). A column's place is set by the first
+    row holding it and, within that row, by the order its fields were written (each family's
+    fields in a consistent order, signal counts last); when a family's entries disagree on
+    that order, or a pair has two entries of one family, the rows are built as dicts."""
+    keys: set[tuple[str, str]] = {(s, t) for s, t, _ in signal_counts}
+    sources = []
+    for rank_base, (family, result) in enumerate(results.items()):
+        for section in result.sections.values():
+            entries = section.get("dyads") if isinstance(section, Mapping) else None
+            good = [
+                e
+                for e in entries or []
+                if isinstance(e, Mapping) and "speaker" in e and "target" in e
+            ]
+            keys.update((str(e["speaker"]), str(e["target"])) for e in good)
+            sources.append((rank_base, family, good))
+    order = sorted(keys)
+    index = {key: i for i, key in enumerate(order)}
+    n = len(order)
+    columns: dict[str, list[Any]] = {
+        "speaker": [k[0] for k in order],
+        "target": [k[1] for k in order],
+    }
+    place: dict[str, tuple[int, int]] = {"speaker": (0, -2), "target": (0, -1)}
+    rank: dict[str, int] = {}
+    filled: set[tuple[int, int]] = set()
+    names: dict[tuple[str, Any], str] = {}
+    for family_index, family, good in sources:
+        for entry in good:
+            row = index[(str(entry["speaker"]), str(entry["target"]))]
+            if (row, family_index) in filled:
+                return _rows_as_columns(results, signal_counts)
+            filled.add((row, family_index))
+            last = -1
+            flat: dict[str, Any] = {}
+            for field, value in entry.items():
+                if field == "speaker" or field == "target":
+                    continue
+                name = names.get((family, field)) or names.setdefault(
+                    (family, field), f"{family}.{field}"
+                )
+                if type(value) in _PLAIN:
+                    flat[name] = value
+                elif type(value) is dict and _PLAIN.issuperset(map(type, value.values())):
+                    for key, inner in value.items():  # one level of plain values: inline
+                        flat[
+                            names.get((name, key)) or names.setdefault((name, key), f"{name}.{key}")
+                        ] = inner
+                else:
+                    flatten(name, value, flat)
+            for name, value in flat.items():
+                r = rank.setdefault(name, len(rank))
+                if r < last:
+                    return _rows_as_columns(results, signal_counts)
+                last = r
+                column = columns.get(name)
+                if column is None:
+                    column = columns[name] = [None] * n
+                column[row] = value
+                first = place.get(name)
+                if first is None or row < first[0]:
+                    place[name] = (row, r)
+    families = sorted({f for _, _, f in signal_counts})
+    for (speaker, target, family), count in signal_counts.items():
+        name = f"signals.{family}"
+        row = index[(speaker, target)]
+        column = columns.get(name)
+        if column is None:
+            column = columns[name] = [None] * n
+        column[row] = count
+        first = place.get(name)
+        if first is None or row < first[0]:
+            place[name] = (row, len(rank) + families.index(family))
+    return {name: columns[name] for name in sorted(columns, key=place.__getitem__)}
+
+
+def _rows_as_columns(
+    results: Mapping[str, MeasureResult], signal_counts: Mapping[tuple[str, str, str], int]
+) -> dict[str, list[Any]]:
+    rows = dyad_rows(results, signal_counts)
+    names: dict[str, None] = {}
+    for row in rows:
+        names.update(dict.fromkeys(row))
+    return {name: [row.get(name) for row in rows] for name in names}
 
 
 def _array(values: list[Any]) -> Any:

@@ -6,6 +6,12 @@ partial counts are slimmed (evidence lists emptied), folded with ``powerlens.mea
 and written as typed JSON next to a done-marker, which is written last so that a partition
 with a marker is complete. The function returns the partition's counts.
 
+The accommodation family runs in bulk: its conversations are gathered into columns and tagged
+and counted once per partition (``measures.accommodation.coordinate``), and when it runs alone
+the partition is read straight into columns (``corpus.columns``); the other families' signals
+of a partition are then held until its echoes are known, so the signals file keeps the order
+of the conversation-by-conversation loop.
+
 Slimming keeps a corpus's memory to its per-speaker and per-dyad aggregates. It is applied
 only to families whose ``finalize`` does not read the evidence lists (``SLIMMABLE``) or that
 define ``corpus_partial(partial)`` themselves; any other family keeps its full partial, which
@@ -23,9 +29,18 @@ from pathlib import Path
 from typing import Any
 
 from powerlens.corpus import codec
+from powerlens.corpus.columns import read_partition
 from powerlens.corpus.partitions import Partition, conversations
-from powerlens.language import tokenize_conversation
+from powerlens.corpus.signals import SignalSink
+from powerlens.language import Tokens, tokenize_conversation
 from powerlens.measures import REGISTRY, Measure, Options, fold, missing_requirements
+from powerlens.measures.accommodation import (
+    Accommodation,
+    AccommodationPartial,
+    UtteranceColumns,
+    coordinate,
+)
+from powerlens.measures.coordination_columns import FAMILY, SOURCE, Coordinated, echo_fields
 from powerlens.model import Conversation, Signal
 
 SLIMMABLE = frozenset({"talk", "accommodation", "deference", "pronoun_status", "moves"})
@@ -33,20 +48,6 @@ SLIMMABLE = frozenset({"talk", "accommodation", "deference", "pronoun_status", "
 EVIDENCE_FIELDS = frozenset({"signals", "echoes"})
 """Names of a partial's list of Signals (when empty, it is still the evidence: no signals)."""
 MAX_REJECTION_SAMPLES = 20
-SIGNAL_BATCH = 65_536
-SIGNAL_COLUMNS = (
-    "conversation_id",
-    "utterance_id",
-    "speaker",
-    "target",
-    "family",
-    "label",
-    "subtype",
-    "span_start",
-    "span_end",
-    "score",
-    "source",
-)
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,7 @@ def run_partition(job: Job) -> dict[str, Any]:
     began = time.perf_counter()
     part = job.partition
     measures = [REGISTRY[name] for name in job.measures]
+    bulk = next((m for m in measures if isinstance(m, Accommodation)), None)
     partials: dict[str, list[Any]] = {m.name: [] for m in measures}
     skipped: Counter[str] = Counter()
     tally = SignalCounts()
@@ -164,30 +166,56 @@ def run_partition(job: Job) -> dict[str, Any]:
         "signals": 0,
         "rejections": [],
     }
-    sink = _SignalSink(signals_dir(job.out) / f"part-{part.key}.parquet")
-    for conversation in conversations(part):
-        _count(conversation, stats)
-        for name, speaker in conversation.speakers.items():
-            if name not in meta.meta:
-                meta.meta[name] = dict(speaker.meta)
-        if not conversation.utterances:
-            continue
-        tokens = tokenize_conversation(conversation)
-        ran = False
-        for measure in measures:
-            if missing_requirements(measure.requires, conversation, job.options):
-                skipped[measure.name] += 1
+    sink = SignalSink(signals_dir(job.out) / f"part-{part.key}.parquet")
+    if bulk is not None and len(measures) == 1:
+        partials[bulk.name] = _bulk_only(job, bulk, sink, tally, meta, stats, skipped)
+    else:
+        columns = UtteranceColumns()
+        held: list[tuple[str, list[list[Signal] | None]]] = []
+        """With the bulk family: each conversation's signals per family, None where the bulk
+        family's go, written once it has run on the whole partition (in the same order)."""
+        for conversation in conversations(part):
+            _count(conversation, stats)
+            for name, speaker in conversation.speakers.items():
+                if name not in meta.meta:
+                    meta.meta[name] = dict(speaker.meta)
+            if not conversation.utterances:
                 continue
-            ran = True
-            partial = measure.map(conversation, tokens, job.options)
-            found = evidence(measure, partial)
-            sink.add(conversation.id, found)
-            for s in found:
-                tally.speakers[(s.speaker, s.family)] += 1
-                if s.target is not None:
-                    tally.dyads[(s.speaker, s.target, s.family)] += 1
-            partials[measure.name].append(slim(measure, partial))
-        stats["analysed"] += len(conversation.utterances) if ran else 0
+            tokens: Tokens | None = None
+            ran = False
+            found_all: list[list[Signal] | None] = []
+            for measure in measures:
+                if missing_requirements(measure.requires, conversation, job.options):
+                    skipped[measure.name] += 1
+                    continue
+                ran = True
+                if measure is bulk:
+                    columns.add(conversation)
+                    found_all.append(None)
+                    continue
+                tokens = tokenize_conversation(conversation) if tokens is None else tokens
+                partial = measure.map(conversation, tokens, job.options)
+                found = evidence(measure, partial)
+                if bulk is None:
+                    _emit(sink, tally, conversation.id, found)
+                else:
+                    found_all.append(found)
+                partials[measure.name].append(slim(measure, partial))
+            if bulk is not None:
+                held.append((conversation.id, found_all))
+            stats["analysed"] += len(conversation.utterances) if ran else 0
+        if bulk is not None:
+            done = coordinate(
+                columns,
+                bulk.matcher(job.options),
+                reply_to_previous=job.options.reply_to_previous,
+            )
+            echoes = iter(done.echoes)
+            for cid, found_all in held:
+                for signals in found_all:
+                    _emit(sink, tally, cid, next(echoes) if signals is None else signals)
+            if columns.conversation_ids:
+                partials[bulk.name] = [AccommodationPartial(done.counts, [])]
     stats["signals"] = sink.close()
     folder = part_dir(job.out)
     folder.mkdir(parents=True, exist_ok=True)
@@ -199,7 +227,109 @@ def run_partition(job: Job) -> dict[str, Any]:
     stats["skipped_measures"] = dict(skipped)
     stats["seconds"] = round(time.perf_counter() - began, 4)
     _write(folder / f"{part.key}.done.json", codec.dumps(stats))
+    if bulk is not None:  # Arrow's allocator keeps freed blocks for reuse; give them back
+        import pyarrow as pa
+
+        pa.default_memory_pool().release_unused()
     return stats
+
+
+def _bulk_only(
+    job: Job,
+    bulk: Accommodation,
+    sink: SignalSink,
+    tally: SignalCounts,
+    meta: SpeakerMeta,
+    stats: dict[str, Any],
+    skipped: Counter[str],
+) -> list[AccommodationPartial]:
+    """A run of the accommodation family alone: the partition read straight into columns
+    (``corpus.columns``), tagged and counted at once; the counts and signals are those of
+    the conversation-by-conversation loop."""
+    found = read_partition(job.partition)
+    columns = found.columns
+    meta.meta = found.meta
+    starts = [*columns.starts, len(columns)]
+    chosen: list[int] = []
+    for c, linked in enumerate(found.linked()):
+        size = starts[c + 1] - starts[c]
+        stats["conversations"] += 1
+        stats["utterances"] += size
+        stats["rejected"] += len(found.rejected[c])
+        room = MAX_REJECTION_SAMPLES - len(stats["rejections"])
+        for rejection in found.rejected[c][: max(room, 0)]:
+            stats["rejections"].append(
+                {"path": found.sources[c], "line": rejection.line, "reason": rejection.reason}
+            )
+        if size and not linked and not job.options.reply_to_previous:
+            skipped[bulk.name] += 1
+        elif size:
+            chosen.append(c)
+            stats["analysed"] += size
+    if not chosen:
+        return []
+    if len(chosen) < len(columns.conversation_ids):
+        columns = _subset(columns, chosen)
+    done = coordinate(
+        columns, bulk.matcher(job.options), reply_to_previous=job.options.reply_to_previous
+    )
+    _emit_echoes(sink, tally, done)
+    return [AccommodationPartial(done.counts, [])]
+
+
+def _emit_echoes(sink: SignalSink, tally: SignalCounts, done: Coordinated) -> None:
+    """``_emit`` for every echo of a batch, from its columns (no ``Signal`` objects)."""
+    found, columns = done.found, done.columns
+    n = len(found)
+    if n == 0:
+        return
+    spans, scores, subtypes = echo_fields(done)
+    ids, names, conversations = columns.ids, columns.speakers, columns.conversation_ids
+    reply, target = found.reply.tolist(), found.target.tolist()
+    speakers = [names[i] for i in reply]
+    targets = [names[j] for j in target]
+    sink.extend(
+        {
+            "conversation_id": [conversations[c] for c in found.conversation.tolist()],
+            "utterance_id": [ids[i] for i in reply],
+            "speaker": speakers,
+            "target": targets,
+            "family": [FAMILY] * n,
+            "label": ["echo"] * n,
+            "subtype": subtypes,
+            "span_start": [a for a, _ in spans],
+            "span_end": [b for _, b in spans],
+            "score": scores,
+            "source": [SOURCE] * n,
+        }
+    )
+    for speaker, target_name in zip(speakers, targets, strict=True):
+        tally.speakers[(speaker, FAMILY)] += 1
+        tally.dyads[(speaker, target_name, FAMILY)] += 1
+
+
+def _subset(columns: UtteranceColumns, chosen: list[int]) -> UtteranceColumns:
+    """The conversations ``chosen`` (by position) of ``columns``."""
+    out = UtteranceColumns()
+    ends = [*columns.starts[1:], len(columns)]
+    for c in chosen:
+        a, b = columns.starts[c], ends[c]
+        out.conversation_ids.append(columns.conversation_ids[c])
+        out.starts.append(len(out.ids))
+        out.ids += columns.ids[a:b]
+        out.speakers += columns.speakers[a:b]
+        out.texts += columns.texts[a:b]
+        out.reply_to += columns.reply_to[a:b]
+    return out
+
+
+def _emit(sink: SignalSink, tally: SignalCounts, conversation_id: str, found: list[Signal]) -> None:
+    """Write a conversation's signals and count them per speaker and per dyad."""
+    sink.add(conversation_id, found)
+    for s in found:
+        tally.speakers[(s.speaker, s.family)] += 1
+        if s.target is not None:
+            tally.dyads[(s.speaker, s.target, s.family)] += 1
 
 
 def _count(conversation: Conversation, stats: dict[str, Any]) -> None:
@@ -229,71 +359,3 @@ def _maybe_die(job: Job) -> None:
         return
     os.close(fd)
     os._exit(17)
-
-
-class _SignalSink:
-    """Signal rows of one partition, written to Parquet in batches (always a file, maybe empty)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.tmp = path.with_name(path.name + f".tmp{os.getpid()}")
-        self.columns: dict[str, list[Any]] = {c: [] for c in SIGNAL_COLUMNS}
-        self.writer: Any = None
-        self.total = 0
-
-    def add(self, conversation_id: str, signals: list[Signal]) -> None:
-        c = self.columns
-        for s in signals:
-            c["conversation_id"].append(conversation_id)
-            c["utterance_id"].append(s.utterance_id)
-            c["speaker"].append(s.speaker)
-            c["target"].append(s.target)
-            c["family"].append(s.family)
-            c["label"].append(s.label)
-            c["subtype"].append(s.subtype)
-            c["span_start"].append(int(s.span[0]))
-            c["span_end"].append(int(s.span[1]))
-            c["score"].append(float(s.score))
-            c["source"].append(s.source)
-        if len(c["score"]) >= SIGNAL_BATCH:
-            self._flush()
-
-    def _flush(self) -> None:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        table = pa.Table.from_pydict(self.columns, schema=signal_schema())
-        if self.writer is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.writer = pq.ParquetWriter(self.tmp, signal_schema())
-        self.writer.write_table(table)
-        self.total += table.num_rows
-        self.columns = {c: [] for c in SIGNAL_COLUMNS}
-
-    def close(self) -> int:
-        self._flush()
-        self.writer.close()
-        os.replace(self.tmp, self.path)
-        return self.total
-
-
-def signal_schema() -> Any:
-    """The Arrow schema of the signals table."""
-    import pyarrow as pa
-
-    text = pa.string()
-    return pa.schema(
-        [
-            ("conversation_id", text),
-            ("utterance_id", text),
-            ("speaker", text),
-            ("target", text),
-            ("family", text),
-            ("label", text),
-            ("subtype", text),
-            ("span_start", pa.int64()),
-            ("span_end", pa.int64()),
-            ("score", pa.float64()),
-            ("source", text),
-        ]
-    )
