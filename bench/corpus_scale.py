@@ -2,12 +2,16 @@
 
     python bench/corpus_scale.py [--sizes 10000,100000,1000000] [--ten-million]
                                  [--measures talk,accommodation,pronoun_status]
-                                 [--scaleout-size 100000] [--data bench/.data]
+                                 [--scaleout-size 100000] [--data DIR] [--skip-scaleout]
+                                 [--delete]
 
-Each corpus is generated once by ``bench/synthetic.py`` (English function-word frequencies,
-Zipf content words, reply chains) into ``--data`` and reused. Every run is a fresh
-subprocess, so its time and peak memory (the largest resident set of the driver or any
-worker process it waited for) are its own.
+Each corpus is generated once by ``bench/synthetic.py`` (``write_interchange``: English
+function-word frequencies, contractions, punctuation, Zipf content words, reply trees, one
+speaker per 50 utterances with a ``speaker.is_high`` group field) into ``--data`` and reused;
+``--delete`` removes each corpus after its run. Every run is a fresh subprocess on one core
+(``pyarrow.set_cpu_count(1)``), so its time and peak memory (the largest resident set of the
+driver or any worker process it waited for) are its own. The load average of the machine is
+printed before and after, since other work on it slows every number down.
 
 1. Throughput: the ``local`` engine on each size: seconds, utterances per second per core and
    peak memory. Linear cost shows as a flat utterances-per-second column.
@@ -19,8 +23,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -28,6 +34,9 @@ HERE = Path(__file__).resolve().parent
 RUN = r"""
 import json, resource, sys, time
 from pathlib import Path
+import pyarrow as pa
+pa.set_cpu_count(1)
+pa.set_io_thread_count(1)
 from powerlens.corpus import RunConfig, run_corpus
 data, out, engine, workers, measures = sys.argv[1:6]
 started = time.perf_counter()
@@ -45,11 +54,11 @@ print(json.dumps({"seconds": seconds, "peak_mb": max(own, kids) / 1024,
 def corpus(folder: Path, n: int) -> Path:
     """The synthetic corpus of ``n`` utterances, generated once."""
     sys.path.insert(0, str(HERE))
-    from synthetic import generate
+    from synthetic import write_interchange
 
-    path = folder / f"synthetic-{n}.jsonl"
+    path = folder / f"realistic-{n}.jsonl"
     if not path.is_file():
-        generate(path, n)
+        write_interchange(path, n)
     return path
 
 
@@ -65,6 +74,11 @@ def run(data: Path, out: Path, engine: str, workers: int, measures: str, rows: i
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def load() -> str:
+    """The 1, 5 and 15 minute load averages."""
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -74,37 +88,51 @@ def main() -> int:
     parser.add_argument("--measures", default="talk,accommodation,pronoun_status")
     parser.add_argument("--scaleout-size", type=int, default=100_000)
     parser.add_argument("--partition-rows", type=int, default=50_000)
-    parser.add_argument("--data", default=str(HERE / ".data"))
+    parser.add_argument(
+        "--data", default=str(Path(tempfile.gettempdir()) / "powerlens-bench" / "scale")
+    )
     parser.add_argument("--skip-scaleout", action="store_true")
+    parser.add_argument("--delete", action="store_true", help="delete each corpus after its run")
     args = parser.parse_args()
     folder = Path(args.data)
     folder.mkdir(parents=True, exist_ok=True)
     sizes = [int(s) for s in args.sizes.split(",")] + ([10_000_000] if args.ten_million else [])
     print(f"measures: {args.measures}; partition rows: {args.partition_rows:,}")
+    print(f"load average at start: {load()} ({os.cpu_count()} cores)")
     print("\nthroughput, local engine (one core)")
     print(f"{'utterances':>12}{'seconds':>10}{'utt/s/core':>12}{'peak MB':>10}")
     for n in sizes:
-        r = run(corpus(folder, n), folder / "out", "local", 1, args.measures, args.partition_rows)
-        print(f"{n:>12,}{r['seconds']:>10.2f}{n / r['seconds']:>12,.0f}{r['peak_mb']:>10.0f}")
-    if args.skip_scaleout:
-        return 0
-    n = args.scaleout_size
-    data = corpus(folder, n)
-    rows = max(n // 16, 1)
-    print(f"\nscale-out on {n:,} utterances ({rows:,} rows per partition)")
-    print(
-        f"{'engine':<10}{'workers':>8}{'seconds':>10}{'speedup':>9}{'efficiency':>11}{'peak MB':>9}"
-    )
-    for engine in ("processes", "dask"):
-        base = None
-        for workers in (1, 2):
-            r = run(data, folder / "out", engine, workers, args.measures, rows)
-            base = base or r["seconds"]
-            speedup = base / r["seconds"]
-            print(
-                f"{engine:<10}{workers:>8}{r['seconds']:>10.2f}{speedup:>9.2f}"
-                f"{speedup / workers:>11.2f}{r['peak_mb']:>9.0f}"
-            )
+        data = corpus(folder, n)
+        r = run(data, folder / "out", "local", 1, args.measures, args.partition_rows)
+        print(
+            f"{n:>12,}{r['seconds']:>10.2f}{n / r['seconds']:>12,.0f}{r['peak_mb']:>10.0f}",
+            flush=True,
+        )
+        if args.delete and n != args.scaleout_size:
+            data.unlink()
+    if not args.skip_scaleout:
+        n = args.scaleout_size
+        data = corpus(folder, n)
+        rows = max(n // 16, 1)
+        print(f"\nscale-out on {n:,} utterances ({rows:,} rows per partition)")
+        print(
+            f"{'engine':<10}{'workers':>8}{'seconds':>10}{'speedup':>9}"
+            f"{'efficiency':>11}{'peak MB':>9}"
+        )
+        for engine in ("processes", "dask"):
+            base = None
+            for workers in (1, 2):
+                r = run(data, folder / "out", engine, workers, args.measures, rows)
+                base = base or r["seconds"]
+                speedup = base / r["seconds"]
+                print(
+                    f"{engine:<10}{workers:>8}{r['seconds']:>10.2f}{speedup:>9.2f}"
+                    f"{speedup / workers:>11.2f}{r['peak_mb']:>9.0f}",
+                    flush=True,
+                )
+        if args.delete:
+            data.unlink()
+    print(f"\nload average at end: {load()}")
     return 0
 
 

@@ -1,21 +1,34 @@
 """Corpus load plus coordination, end to end: powerlens's corpus engine against ConvoKit.
 
     python bench/corpus_vs_convokit.py [--utterances 100000] [--ckenv /tmp/ckenv/bin/python]
+                                       [--work DIR] [--convokit-only] [--reuse]
 
-Writes one synthetic ConvoKit corpus folder (``coordination_vs_convokit.synthetic``: reply
-chains between two speaker groups, contractions and punctuation) and runs, each in a fresh
-subprocess so that time and peak memory are its own:
+Writes one synthetic ConvoKit corpus folder (``synthetic.write_convokit``: one speaker per 50
+utterances, 20% of them in the group ``is_high``, conversations of 100 utterances between 3 to
+6 speakers, reply trees, English function words, contractions, capitals and punctuation) and
+runs, each in a fresh subprocess so that time and peak memory are its own:
 
 - ConvoKit (in the Python named by ``--ckenv``, where convokit is installed): ``Corpus(filename=
-  folder)``, ``Coordination().fit`` (marker tagging, every directed pair) and ``summarize`` in
-  both group directions;
-- powerlens: ``powerlens corpus run``'s engine on the same folder with the accommodation family
-  in ConvoKit-compatible matching mode (ConvoKit's own marker lists, read from the installed
-  convokit at run time) — reading, tagging, counting every directed pair, writing the tables
-  and the group comparison — then per-speaker scores in both group directions.
+  folder)``, ``Coordination().fit`` (marker tagging) and ``summarize`` in both group
+  directions (every speaker of one group towards the other group);
+- ``powerlens run``, on one core (``pyarrow.set_cpu_count(1)``, ``set_io_thread_count(1)``):
+  ``powerlens corpus run``'s engine (``local``) on the same folder with the accommodation
+  family in ConvoKit-compatible matching mode (ConvoKit's own marker lists, read from the
+  installed convokit at run time) — planning partitions, reading, tagging, counting every
+  directed pair, writing the echo signals and every table, including the group comparison
+  with 1,000 bootstrap resamples and permutation tests — then per-speaker scores in both
+  group directions;
+- ``powerlens coord``, on one core: the same work as ConvoKit's side and no more —
+  ``powerlens.corpus.columns.coordination_of`` (what ``powerlens corpus coordination`` reads
+  and counts with) streams the folder, tags and counts every directed pair, then per-speaker
+  scores in both group directions.
 
-It prints the time and memory ratios and the largest difference between the two tools'
-per-speaker, per-marker scores. Without the ConvoKit Python it says so and exits 0.
+It prints each tool's seconds and peak memory, the time and memory ratios and, for each
+powerlens side, the largest difference between its per-speaker, per-marker scores and
+ConvoKit's. ConvoKit's result is stored
+in ``--work``; ``--convokit-only`` runs just that side (start it in the background for big
+corpora) and ``--reuse`` takes a stored result instead of running ConvoKit again. Without the
+ConvoKit Python it says so and exits 0.
 """
 
 from __future__ import annotations
@@ -32,11 +45,9 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 
 CONVOKIT_SIDE = r"""
-import json, sys, time
+import json, sys
 from convokit import Coordination, Corpus
-started = time.perf_counter()
 corpus = Corpus(filename=sys.argv[1])
-loaded = time.perf_counter() - started
 coord = Coordination()
 coord.fit(corpus)
 out = {}
@@ -47,32 +58,55 @@ for high in (True, False):
         target_selector=lambda s, h=high: s.meta["is_high"] != h,
     )
     out[str(high)] = {getattr(s, "id", s): dict(v) for s, v in result.items()}
-json.dump({"scores": out, "load_s": loaded}, open(sys.argv[2], "w"))
+json.dump({"scores": out}, open(sys.argv[2], "w"))
 """
 
 POWERLENS_SIDE = r"""
 import json, sys
 from pathlib import Path
+import pyarrow as pa
+pa.set_cpu_count(1)
+pa.set_io_thread_count(1)
 from powerlens.corpus import RunConfig, run_corpus
-from powerlens.corpus.run import _merge
+from powerlens.corpus.run import _fold
 from powerlens.measures.accommodation import scores
 markers = json.load(open(sys.argv[3]))
 out = Path(sys.argv[2])
 extra = {"markers": markers, "marker_mode": "convokit"}
 run_corpus(RunConfig(sys.argv[1], out, measures=("accommodation",), extra=extra, fresh=True))
 keys = sorted(p.name.split(".")[0] for p in (out / "parts").glob("*.done.json"))
-_, _, meta, partials = _merge(out, ("accommodation",), keys)
-counts = partials["accommodation"].counts
+partials, _, meta = _fold(out, ("accommodation",), keys)
+counts, meta = partials["accommodation"].counts, meta.meta
 result = {}
 for high in (True, False):
-    mine = [n for n, m in meta.meta.items() if m.get("is_high") == high]
-    theirs = [n for n, m in meta.meta.items() if m.get("is_high") != high]
+    mine = [n for n, m in meta.items() if m.get("is_high") == high]
+    theirs = [n for n, m in meta.items() if m.get("is_high") != high]
     result[str(high)] = scores(counts, speakers=mine, targets=theirs).as_dict()
 json.dump({"scores": result}, open(sys.argv[4], "w"))
 """
 
+SAME_WORK_SIDE = r"""
+import json, sys
+from pathlib import Path
+import pyarrow as pa
+pa.set_cpu_count(1)
+pa.set_io_thread_count(1)
+from powerlens.corpus.coordination import coordination_of
+from powerlens.measures.accommodation import MarkerMatcher, scores
+matcher = MarkerMatcher(json.load(open(sys.argv[2])), "convokit")
+found = coordination_of(Path(sys.argv[1]), matcher)
+result = {}
+for high in (True, False):
+    mine = [n for n, m in found.meta.items() if m.get("is_high") == high]
+    theirs = [n for n, m in found.meta.items() if m.get("is_high") != high]
+    result[str(high)] = scores(found.counts, speakers=mine, targets=theirs).as_dict()
+json.dump({"scores": result}, open(sys.argv[3], "w"))
+"""
 
-def timed(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+
+def timed(
+    command: list[str], env: dict[str, str] | None = None, timeout: float | None = None
+) -> tuple[float, float]:
     """Wall seconds and peak RSS (MB) of a command run in a fresh subprocess."""
     script = (
         "import resource, subprocess, sys, time, json\n"
@@ -81,12 +115,30 @@ def timed(command: list[str], env: dict[str, str] | None = None) -> tuple[float,
         "print(json.dumps([s, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024]))\n"
     )
     done = subprocess.run(
-        [sys.executable, "-c", script, *command], env=env, capture_output=True, text=True
+        [sys.executable, "-c", script, *command],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
     if done.returncode:
         raise SystemExit(done.stderr[-3000:])
     seconds, peak = json.loads(done.stdout.strip().splitlines()[-1])
     return float(seconds), float(peak)
+
+
+def run_convokit(args: argparse.Namespace, folder: Path, env: dict[str, str]) -> dict:
+    """ConvoKit's side (stored in ``--work``, reused with ``--reuse``)."""
+    stored = Path(args.work) / f"convokit-{args.utterances}-seed{args.seed}.json"
+    if args.reuse and stored.is_file():
+        return json.loads(stored.read_text())
+    scores = Path(args.work) / "convokit-scores.json"
+    seconds, peak = timed(
+        [args.ckenv, "-c", CONVOKIT_SIDE, str(folder), str(scores)], env=env, timeout=args.timeout
+    )
+    result = {"seconds": seconds, "peak_mb": peak, **json.loads(scores.read_text())}
+    stored.write_text(json.dumps(result))
+    return result
 
 
 def main() -> int:
@@ -96,21 +148,29 @@ def main() -> int:
     parser.add_argument("--utterances", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--ckenv", default="/tmp/ckenv/bin/python")
-    parser.add_argument("--work", default=None, help="folder for the corpus (default: temp)")
+    parser.add_argument(
+        "--work", default=str(Path(tempfile.gettempdir()) / "powerlens-bench" / "vs")
+    )
+    parser.add_argument("--convokit-only", action="store_true")
+    parser.add_argument("--reuse", action="store_true", help="reuse a stored ConvoKit result")
+    parser.add_argument("--timeout", type=float, default=3600.0, help="seconds, per tool")
     args = parser.parse_args()
     if not Path(args.ckenv).exists():
         print(f"no ConvoKit Python at {args.ckenv}; nothing to compare against.")
         return 0
     sys.path.insert(0, str(HERE))
-    from coordination_vs_convokit import synthetic
+    from synthetic import write_convokit
 
-    from powerlens.readers import convokit as ck
-
-    work = Path(args.work or tempfile.mkdtemp(prefix="pl-vs-ck-"))
-    folder = work / f"corpus-{args.utterances}"
-    if not (folder / "utterances.jsonl").is_file():
-        ck.write(synthetic(args.utterances, args.seed), folder)
+    work = Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    folder = work / f"corpus-{args.utterances}-seed{args.seed}"
+    if not (folder / "index.json").is_file():
+        write_convokit(folder, args.utterances, seed=args.seed)
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src") + os.pathsep + str(HERE)}
+    theirs = run_convokit(args, folder, env)
+    if args.convokit_only:
+        print(f"convokit: {theirs['seconds']:.2f} s, {theirs['peak_mb']:.0f} MB peak")
+        return 0
     markers = work / "markers.json"
     subprocess.run(
         [
@@ -123,46 +183,54 @@ def main() -> int:
         check=True,
         env=env,
     )
-    ours_json, theirs_json = work / "powerlens.json", work / "convokit.json"
-    ours_s, ours_mb = timed(
-        [
-            sys.executable,
-            "-c",
-            POWERLENS_SIDE,
-            str(folder),
-            str(work / "out"),
-            str(markers),
-            str(ours_json),
-        ]
-    )
-    theirs_s, theirs_mb = timed(
-        [args.ckenv, "-c", CONVOKIT_SIDE, str(folder), str(theirs_json)], env=env
-    )
-    ours = json.loads(ours_json.read_text())["scores"]
-    theirs = json.loads(theirs_json.read_text())["scores"]
-    worst, compared, missing = 0.0, 0, 0
-    for direction in ("True", "False"):
-        for speaker in set(ours[direction]) | set(theirs[direction]):
-            a, b = ours[direction].get(speaker, {}), theirs[direction].get(speaker, {})
-            missing += len(set(a) ^ set(b))
-            for marker in set(a) & set(b):
-                worst = max(worst, abs(a[marker] - b[marker]))
-                compared += 1
+    runs = {}
+    for name, command in (
+        (
+            "powerlens run",
+            [POWERLENS_SIDE, str(folder), str(work / "out"), str(markers)],
+        ),
+        ("powerlens coord", [SAME_WORK_SIDE, str(folder), str(markers)]),
+    ):
+        scores_json = work / "powerlens-scores.json"
+        seconds, peak = timed(
+            [sys.executable, "-c", *command, str(scores_json)], env=env, timeout=args.timeout
+        )
+        runs[name] = (seconds, peak, json.loads(scores_json.read_text())["scores"])
     size_mb = (folder / "utterances.jsonl").stat().st_size / 2**20
     print(
         f"corpus: {args.utterances:,} utterances, ConvoKit folder, "
         f"utterances.jsonl {size_mb:.0f} MB"
     )
-    print(f"{'tool':<12}{'seconds':>10}{'peak MB':>10}")
-    print(f"{'convokit':<12}{theirs_s:>10.2f}{theirs_mb:>10.0f}")
-    print(f"{'powerlens':<12}{ours_s:>10.2f}{ours_mb:>10.0f}")
-    print(f"time ratio convokit / powerlens: {theirs_s / ours_s:.1f}x")
-    print(f"memory ratio powerlens / convokit: {ours_mb / theirs_mb:.3f}")
-    print(
-        f"scores compared: {compared:,}; scored in one tool only: {missing}; "
-        f"largest absolute difference: {worst:.3e}"
-    )
-    return 0 if missing == 0 and worst <= 1e-12 else 1
+    print(f"{'tool':<16}{'seconds':>10}{'peak MB':>10}{'time ratio':>12}{'memory ratio':>14}")
+    print(f"{'convokit':<16}{theirs['seconds']:>10.2f}{theirs['peak_mb']:>10.0f}")
+    failed = False
+    lines = []
+    for name, (seconds, peak, ours) in runs.items():
+        ratio, memory = theirs["seconds"] / seconds, peak / theirs["peak_mb"]
+        print(f"{name:<16}{seconds:>10.2f}{peak:>10.0f}{ratio:>11.1f}x{memory:>14.3f}")
+        compared, missing, worst = compare(ours, theirs["scores"])
+        lines.append(
+            f"{name}: scores compared {compared:,}; scored in one tool only: {missing}; "
+            f"largest absolute difference: {worst:.3e}"
+        )
+        failed = failed or missing > 0 or worst > 1e-12
+    print("time ratio = convokit seconds / powerlens seconds; memory ratio = powerlens / convokit")
+    print("\n".join(lines))
+    return 1 if failed else 0
+
+
+def compare(ours: dict, theirs: dict) -> tuple[int, int, float]:
+    """Scores compared, scored in one tool only, and the largest absolute difference."""
+    worst, compared, missing = 0.0, 0, 0
+    for direction in ("True", "False"):
+        mine, other = ours[direction], theirs[direction]
+        for speaker in set(mine) | set(other):
+            a, b = mine.get(speaker, {}), other.get(speaker, {})
+            missing += len(set(a) ^ set(b))
+            for marker in set(a) & set(b):
+                worst = max(worst, abs(a[marker] - b[marker]))
+                compared += 1
+    return compared, missing, worst
 
 
 if __name__ == "__main__":
