@@ -25,18 +25,10 @@ from powerlens.measures.dyad import DYAD, resolve_helper
 from powerlens.model import ConversationReport, Report
 from powerlens.readers import load
 from powerlens.report import dyad_html
-from powerlens.report.dyad_html import session_rows, trend
+from powerlens.report.dyad_html import format_value, session_rows, trend
 from powerlens.report.json_report import to_dict
 
 FORMATS = ("terminal", "json", "html")
-
-
-def _fmt(value: Any) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, float):
-        return f"{value:.2f}"
-    return str(value)
 
 
 def session_table(report: ConversationReport) -> Table:
@@ -46,7 +38,7 @@ def session_table(report: ConversationReport) -> Table:
     table.add_column("value", justify="right")
     table.add_column("note")
     for label, value, note in session_rows(report):
-        table.add_row(Text(label), Text(_fmt(value)), Text(note))
+        table.add_row(Text(label), Text(format_value(value)), Text(note))
     return table
 
 
@@ -62,11 +54,11 @@ def trend_table(points: list[dict[str, Any]]) -> Table:
         table.add_row(
             str(p["session"]),
             Text(p["id"]),
-            _fmt(value),
+            format_value(value),
             change,
-            _fmt(p["helper_word_share"]),
-            _fmt(p["reflection_to_question"]),
-            _fmt(p["percent_complex_reflections"]),
+            format_value(p["helper_word_share"]),
+            format_value(p["reflection_to_question"]),
+            format_value(p["percent_complex_reflections"]),
         )
         previous = value if value is not None else previous
     return table

@@ -31,7 +31,8 @@ LEFT = ' style="text-align:left"'
 """Text columns read better left-aligned (the report's tables align numbers to the right)."""
 
 
-def _fmt(value: Any) -> str:
+def format_value(value: Any) -> str:
+    """A dyad measure as shown in tables: two decimals, "–" when there is no value."""
     if value is None:
         return "–"
     if isinstance(value, float):
@@ -133,10 +134,10 @@ def trend_section(points: list[dict[str, Any]]) -> str:
         value = p["power_differential"]
         change = "–" if value is None or previous is None else f"{value - previous:+.2f}"
         rows.append(
-            f"<tr><td>{p['session']}</td><td{LEFT}>{escape(str(p['id']))}</td><td>{_fmt(value)}</td>"
-            f"<td>{change}</td><td>{_fmt(p['helper_word_share'])}</td>"
-            f"<td>{_fmt(p['reflection_to_question'])}</td>"
-            f"<td>{_fmt(p['percent_complex_reflections'])}</td></tr>"
+            f"<tr><td>{p['session']}</td><td{LEFT}>{escape(str(p['id']))}</td><td>{format_value(value)}</td>"
+            f"<td>{change}</td><td>{format_value(p['helper_word_share'])}</td>"
+            f"<td>{format_value(p['reflection_to_question'])}</td>"
+            f"<td>{format_value(p['percent_complex_reflections'])}</td></tr>"
         )
         previous = value if value is not None else previous
     head = (
@@ -154,7 +155,7 @@ def session_section(report: ConversationReport) -> str:
     """One session's dyad table."""
     c = report.conversation
     body = "".join(
-        f"<tr><td>{escape(label)}</td><td>{escape(_fmt(value))}</td>"
+        f"<tr><td>{escape(label)}</td><td>{escape(format_value(value))}</td>"
         f"<td{LEFT}>{escape(note)}</td></tr>"
         for label, value, note in session_rows(report)
     )
