@@ -19,9 +19,10 @@ runs, each in a fresh subprocess so that time and peak memory are its own:
   with 1,000 bootstrap resamples and permutation tests — then per-speaker scores in both
   group directions;
 - ``powerlens coord``, on one core: the same work as ConvoKit's side and no more —
-  ``powerlens.corpus.columns.coordination_of`` (what ``powerlens corpus coordination`` reads
-  and counts with) streams the folder, tags and counts every directed pair, then per-speaker
-  scores in both group directions.
+  ``powerlens.corpus.coordination.coordination_of`` (what ``powerlens corpus coordination``
+  reads and counts with: Arrow's JSON reader, see ``powerlens.corpus.convokit_arrow``) streams
+  the folder, tags and counts every directed pair, then per-speaker scores in both group
+  directions.
 
 It prints each tool's seconds and peak memory, the time and memory ratios and, for each
 powerlens side, the largest difference between its per-speaker, per-marker scores and

@@ -28,15 +28,20 @@ from powerlens.corpus.columns import (
     record,
     speaker_meta,
 )
+from powerlens.corpus.convokit_arrow import ArrowBatch, Atypical, arrow_batches
 from powerlens.errors import InputError
 from powerlens.measures import fold
 from powerlens.measures.accommodation import (
     CoordinationCounts,
     MarkerMatcher,
     combine_counts,
-    coordinate,
 )
-from powerlens.measures.coordination_columns import empty_counts
+from powerlens.measures.coordination_columns import (
+    ArrowColumns,
+    arrow_columns,
+    count_exchanges,
+    empty_counts,
+)
 from powerlens.model import Rejection, Utterance
 from powerlens.readers import convokit, interchange, reader_for
 from powerlens.readers.interchange import stream_groups
@@ -63,28 +68,44 @@ def coordination_of(
     conversation id, conversations that are not contiguous)."""
     module, fmt = reader_for(path, None)
     if module is convokit:
-        batches = _stream_convokit(path)
+        if interchange.text_encoding(path / "utterances.jsonl") is not None:  # UTF-16/32
+            return None
+        try:
+            return _counted(arrow_batches(path, speaker_meta(path)), matcher, reply_to_previous)
+        except Atypical:  # a row the row reader must handle or report
+            batches = _stream_convokit(path)
     elif module is interchange:
         batches = _stream_interchange(path, fmt)
     else:
         return None
+    try:
+        return _counted(batches, matcher, reply_to_previous)
+    except _NeedsLoad:
+        return None
+
+
+def _counted(
+    batches: Iterator[PartitionColumns] | Iterator[ArrowBatch],
+    matcher: MarkerMatcher,
+    reply_to_previous: bool,
+) -> CorpusCoordination:
+    """The batches' pair counts merged, their speakers' metadata, whether any has a link."""
     meta: dict[str, dict[str, Any]] = {}
     linked = False
 
     def counted() -> Iterator[CoordinationCounts]:
         nonlocal linked
         for batch in batches:
-            columns = batch.columns
-            linked = linked or any(r is not None for r in columns.reply_to)
-            yield coordinate(
-                columns, matcher, reply_to_previous=reply_to_previous, echoes=False
-            ).counts
+            columns = (
+                batch.columns
+                if isinstance(batch.columns, ArrowColumns)
+                else arrow_columns(batch.columns)
+            )
+            linked = linked or columns.reply_to.null_count < len(columns)
+            yield count_exchanges(columns, matcher, reply_to_previous=reply_to_previous)
             meta.update(batch.meta)
 
-    try:
-        counts = fold(_Counts(), counted()) or empty_counts(matcher.names)  # type: ignore[arg-type]
-    except _NeedsLoad:
-        return None
+    counts = fold(_Counts(), counted()) or empty_counts(matcher.names)  # type: ignore[arg-type]
     return CorpusCoordination(counts, meta, linked)
 
 
@@ -101,8 +122,6 @@ class _NeedsLoad(Exception):
 
 def _stream_convokit(folder: Path) -> Iterator[PartitionColumns]:
     source = folder / "utterances.jsonl"
-    if interchange.text_encoding(source) is not None:  # UTF-16 or UTF-32
-        raise _NeedsLoad
     reader = ConvokitColumns(folder, speaker_meta(folder))
     number = 1
     tail = b""

@@ -123,9 +123,12 @@ def combine_counts(a: CoordinationCounts, b: CoordinationCounts) -> Coordination
     unique, inverse = np.unique(s * width + t, return_inverse=True)
     p = len(unique)
 
+    into_a, into_b = inverse[: len(a.speakers)], inverse[len(a.speakers) :]
+
     def merge(x: IntArray, y: IntArray) -> IntArray:
         out = np.zeros((p, *x.shape[1:]), dtype=np.int64)
-        np.add.at(out, inverse, np.concatenate([x, y]))
+        out[into_a] = x  # each side's pairs are distinct, so plain indexing adds
+        out[into_b] += y
         return out
 
     return CoordinationCounts(
@@ -239,6 +242,35 @@ def echo_fields(done: Coordinated) -> tuple[list[tuple[int, int]], list[float], 
     return spans, done.found.score.tolist(), [subtypes[b] for b in bits]
 
 
+@dataclass
+class ArrowColumns:
+    """Whole conversations as Arrow string arrays, the shape ``count_exchanges`` counts:
+    ``starts[c]`` is the row where conversation ``c`` begins; ``reply_to`` is null where an
+    utterance names no reply target."""
+
+    starts: IntArray
+    ids: Any
+    speakers: Any
+    texts: Any
+    reply_to: Any
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def arrow_columns(columns: UtteranceColumns) -> ArrowColumns:
+    """``UtteranceColumns`` as Arrow arrays."""
+    import pyarrow as pa
+
+    return ArrowColumns(
+        np.asarray(columns.starts, np.int64),
+        pa.array(columns.ids, pa.string()),
+        pa.array(columns.speakers, pa.string()),
+        pa.array(columns.texts, pa.string()),
+        pa.array(columns.reply_to, pa.string()),
+    )
+
+
 def coordinate(
     columns: UtteranceColumns,
     matcher: MarkerMatcher,
@@ -247,19 +279,41 @@ def coordinate(
     echoes: bool = True,
 ) -> Coordinated:
     """Pair counts and echo signals of a batch of conversations, computed over columns."""
-    import pyarrow as pa
+    empty = Coordinated(empty_counts(matcher.names), _no_echoes(), columns, matcher)
+    if len(columns.ids) == 0:
+        return empty
+    found = _exchanges(arrow_columns(columns), matcher, reply_to_previous)
+    if found is None:
+        return empty
+    counts, conv, reply, target, reply_masks, target_masks = found
+    if not echoes:
+        return Coordinated(counts, _no_echoes(), columns, matcher)
+    echoed = _echoes(conv, reply, target, reply_masks, target_masks)
+    return Coordinated(counts, echoed, columns, matcher)
+
+
+def count_exchanges(
+    columns: ArrowColumns, matcher: MarkerMatcher, *, reply_to_previous: bool = False
+) -> CoordinationCounts:
+    """Pair counts of a batch of conversations held as Arrow arrays (no echo signals)."""
+    found = _exchanges(columns, matcher, reply_to_previous) if len(columns) else None
+    return empty_counts(matcher.names) if found is None else found[0]
+
+
+def _exchanges(
+    columns: ArrowColumns, matcher: MarkerMatcher, reply_to_previous: bool
+) -> tuple[CoordinationCounts, IntArray, IntArray, IntArray, IntArray, IntArray] | None:
+    """The pair counts, each row's conversation, the exchanges (reply and target rows,
+    between two speakers) and their marker masks; None when there is no exchange."""
     import pyarrow.compute as pc
 
     k = len(matcher.names)
     n, c = len(columns.ids), len(columns.starts)
-    empty = Coordinated(empty_counts(matcher.names), _no_echoes(), columns, matcher)
-    if n == 0:
-        return empty
     conv = np.repeat(np.arange(c, dtype=np.int64), np.diff(np.append(columns.starts, n)))
-    replies = pa.array(columns.reply_to, pa.string())
+    replies = columns.reply_to
     linked = np.asarray(replies.is_valid()).astype(bool)
     links = np.bincount(conv[linked], minlength=c) > 0
-    reply, target = _link_rows(columns.ids, replies, conv, links, linked, pc)
+    reply, target = _link_rows(columns.ids, replies, conv, links, linked)
     if reply_to_previous:
         later = np.flatnonzero(conv[1:] == conv[:-1]) + 1
         later = later[~links[conv[later]]]
@@ -267,12 +321,12 @@ def coordinate(
         target = np.concatenate([target, later - 1])
         order = np.argsort(reply, kind="stable")
         reply, target = reply[order], target[order]
-    speakers = pc.dictionary_encode(pa.array(columns.speakers, pa.string()))
+    speakers = pc.dictionary_encode(columns.speakers)
     code = speakers.indices.to_numpy().astype(np.int64)
     other = code[reply] != code[target]
     reply, target = reply[other], target[other]
     if len(reply) == 0:
-        return empty
+        return None
     masks = matcher.masks(columns.texts)
     names: list[str] = speakers.dictionary.to_pylist()
     ranked = sorted(range(len(names)), key=names.__getitem__)
@@ -292,8 +346,7 @@ def coordinate(
         target=_bit_sums(inverse, target_masks, k, p),
         both=_bit_sums(inverse, reply_masks & target_masks, k, p),
     )
-    found = _echoes(conv, reply, target, reply_masks, target_masks) if echoes else _no_echoes()
-    return Coordinated(counts, found, columns, matcher)
+    return counts, conv, reply, target, reply_masks, target_masks
 
 
 def _no_echoes() -> Echoes:
@@ -308,17 +361,18 @@ def empty_counts(markers: Sequence[str]) -> CoordinationCounts:
 
 
 def _link_rows(
-    ids: list[str], replies: Any, conv: IntArray, links: Any, linked: Any, pc: Any
+    ids: Any, replies: Any, conv: IntArray, links: Any, linked: Any
 ) -> tuple[IntArray, IntArray]:
     """Rows of the replies of linked conversations and the rows they reply to: the last
     utterance with that id in the same conversation (as a dict from id to row keeps it)."""
     import pyarrow as pa
+    import pyarrow.compute as pc
 
     n = len(ids)
     rows = np.flatnonzero(linked & links[conv])
     if len(rows) == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    encoded = pc.dictionary_encode(pa.concat_arrays([pa.array(ids, pa.string()), replies]))
+    encoded = pc.dictionary_encode(pa.concat_arrays([ids, replies]))
     codes = encoded.indices.fill_null(-1).to_numpy().astype(np.int64)
     size = max(len(encoded.dictionary), 1)
     keys = conv * size + codes[:n]

@@ -27,7 +27,6 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
-from itertools import repeat
 from pathlib import Path
 from typing import Any, Literal
 
@@ -134,6 +133,8 @@ class MarkerMatcher:
                     self._insert(word + "#", 1 << bit)
         self._cache: dict[str, int] = {}
         """Token -> mask (``token_mask``)."""
+        self._exact_words = list(self._exact)
+        self._exact_bits = np.array(list(self._exact.values()), np.int64)
         self._chunks: dict[str, int] = {}
         """ConvoKit scan chunk -> mask (``text_mask`` in ``convokit`` mode)."""
         self._pieces: dict[str, int] = {}
@@ -142,6 +143,17 @@ class MarkerMatcher:
             _ASCII_SPACE.intersection(word) for words in self.markers.entries for word in words
         )
         """Whether a text's mask is the OR of its whitespace-separated pieces' masks."""
+        word = "a-z0-9" if mode == "tokens" else "a-z0-9_"
+        entries = [*self._exact, *(prefix for prefix, _ in self._prefixes)]
+        odd = sorted({c for entry in entries for c in entry} - _WORD - {"'"})
+        avoid = word + "'" + "".join(map(re.escape, odd))
+        self._one_word = f"^[^{avoid}]*[{word}]+[^{avoid}]*$"
+        """ASCII pieces holding one run of word characters, no apostrophe and no character of
+        a marker entry besides: their mask is ``token_mask`` of that run in both modes (the
+        scanner and the tokenizer both read the run as one word)."""
+        self._not_word = "".join(
+            c for c in map(chr, range(128)) if not re.fullmatch(f"[{word}]", c)
+        )
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -204,22 +216,48 @@ class MarkerMatcher:
             return np.fromiter(
                 (self.text_mask(t or "") for t in array.to_pylist()), np.int64, count=n
             )
-        pieces = pc.ascii_split_whitespace(pc.ascii_lower(array))
+        pieces = pc.ascii_split_whitespace(array)
         offsets = pieces.offsets.to_numpy().astype(np.int64)
         encoded = pc.dictionary_encode(pieces.flatten())
-        unique = encoded.dictionary.to_pylist()
-        cache = self._pieces
-        if len(cache) + len(unique) > PIECE_CACHE:
-            cache.clear()
-        table = np.fromiter(map(cache.get, unique, repeat(-1)), np.int64, count=len(unique))
-        for i in np.flatnonzero(table < 0).tolist():  # pieces not seen before
-            table[i] = self._piece_mask(unique[i])
-        per_piece = table[encoded.indices.to_numpy().astype(np.int64)]
+        table = self._dictionary_masks(encoded.dictionary)
+        per_piece = table[encoded.indices.to_numpy()]
         out = np.zeros(n, np.int64)
         filled = np.diff(offsets) > 0
         if filled.any():
             starts = offsets[:-1][filled] - offsets[0]
             out[filled] = np.bitwise_or.reduceat(per_piece, starts)
+        return out
+
+    def _dictionary_masks(self, unique: Any) -> IntArray:
+        """The mask of each distinct piece of text (an Arrow string array): one-word ASCII
+        pieces in bulk with Arrow, the others one by one (cached)."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        lowered = pc.ascii_lower(unique)
+        simple = np.asarray(
+            pc.and_(pc.string_is_ascii(unique), pc.match_substring_regex(lowered, self._one_word))
+        )
+        out = np.zeros(len(unique), np.int64)
+        words = pc.ascii_trim(lowered.filter(pa.array(simple)), self._not_word)
+        at = np.flatnonzero(simple)
+        exact = (
+            pc.index_in(words, value_set=pa.array(self._exact_words, pa.string()))
+            .fill_null(-1)
+            .to_numpy()
+        )
+        found = exact >= 0
+        out[at[found]] = self._exact_bits[exact[found]]
+        for prefix, bit in self._prefixes:
+            out[at[np.asarray(pc.starts_with(words, prefix))]] |= bit
+        others = np.flatnonzero(~simple)
+        cache = self._pieces
+        if len(cache) + len(others) > PIECE_CACHE:
+            cache.clear()
+        get = cache.get
+        for i, piece in zip(others.tolist(), unique.take(others).to_pylist(), strict=True):
+            mask = get(piece)
+            out[i] = self._piece_mask(piece) if mask is None else mask
         return out
 
     def _piece_mask(self, piece: str) -> int:
