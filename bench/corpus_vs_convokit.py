@@ -69,14 +69,13 @@ import pyarrow as pa
 pa.set_cpu_count(1)
 pa.set_io_thread_count(1)
 from powerlens.corpus import RunConfig, run_corpus
-from powerlens.corpus.run import _fold
+from powerlens.corpus.run import merged_partials
 from powerlens.measures.accommodation import scores
 markers = json.load(open(sys.argv[3]))
 out = Path(sys.argv[2])
 extra = {"markers": markers, "marker_mode": "convokit"}
 run_corpus(RunConfig(sys.argv[1], out, measures=("accommodation",), extra=extra, fresh=True))
-keys = sorted(p.name.split(".")[0] for p in (out / "parts").glob("*.done.json"))
-partials, _, meta = _fold(out, ("accommodation",), keys)
+partials, meta = merged_partials(out, ("accommodation",))
 counts, meta = partials["accommodation"].counts, meta.meta
 result = {}
 for high in (True, False):

@@ -15,6 +15,7 @@ from corpus_data import corpus
 from powerlens.cli import app
 from powerlens.corpus import LocalExecutor, RunConfig, run_corpus
 from powerlens.corpus.partitions import inputs, plan
+from powerlens.corpus.run import merged_partials
 from powerlens.errors import InputError, UsageError
 from powerlens.readers.interchange import iter_conversations, write
 
@@ -175,3 +176,13 @@ def test_corpus_run_cli_end_to_end(tmp_path: Path) -> None:
     assert entry["groups"]["true"]["n"] == 3
     bad = runner.invoke(app, ["corpus", "run", str(data), "--out", str(out), "--engine", "spark"])
     assert bad.exit_code == 2 and "unknown engine" in bad.output
+
+
+def test_corpus_run_merged_partials_give_the_raw_counts(tmp_path: Path) -> None:
+    data = tmp_path / "small.jsonl"
+    data.write_text(SMALL + "\n", encoding="utf-8")
+    run_corpus(RunConfig(str(data), tmp_path / "out", measures=("talk", "accommodation")))
+    partials, meta = merged_partials(tmp_path / "out", ("accommodation",))
+    counts = partials["accommodation"].counts
+    assert (counts.speakers, counts.targets, counts.n.tolist()) == (("Bob",), ("Ann",), [1])
+    assert meta.meta["Ann"] == {"is_justice": True}

@@ -280,6 +280,14 @@ def _fold(
     return partials, counts, meta
 
 
+def merged_partials(out: Path, measures: tuple[str, ...]) -> tuple[dict[str, Any], SpeakerMeta]:
+    """Each family's merged partial (e.g. the raw coordination counts behind the tables) and
+    the speakers' metadata, from the finished partitions of a run folder."""
+    keys = sorted(p.name.split(".")[0] for p in part_dir(out).glob("*.done.json"))
+    partials, _, meta = _fold(out, measures, keys)
+    return partials, meta
+
+
 def _finalize(measures: tuple[str, ...], partials: dict[str, Any]) -> dict[str, MeasureResult]:
     """Each family's result from its folded partial."""
     return {
