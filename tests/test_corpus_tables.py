@@ -89,3 +89,10 @@ def test_corpus_codec_arrays_bit_for_bit() -> None:
         back = codec.loads(codec.dumps(array))
         assert back.dtype == array.dtype and back.shape == array.shape
         assert back.tobytes() == array.tobytes() and back.flags.writeable
+
+
+def test_corpus_codec_reads_arrays_written_as_lists() -> None:
+    # partial files written before arrays were stored as base64 bytes still read back
+    old = '{"__nd":"int64","shape":[2,2],"data":[[1,2],[3,4]]}'
+    back = codec.loads(old)
+    assert back.dtype == np.int64 and back.tolist() == [[1, 2], [3, 4]]
