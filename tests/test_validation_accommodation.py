@@ -132,3 +132,18 @@ def test_validation_accommodation_oyez_loader(tmp_path: Path) -> None:
         "oconnor": True,
         "smith": False,
     }
+
+
+@needs_data
+def test_validation_accommodation_agg3_direction_is_significant_on_all_transcripts() -> None:
+    # the whole visible data set (about 25 s): advocates -> justices +0.0264 against
+    # justices -> advocates +0.0225, permutation p = 0.003 (docs/validation.md); the floor
+    # leaves room for the held-back transcripts
+    from powerlens.validation.accommodation import run
+
+    assert ROOT is not None
+    full = run(ROOT)
+    a2j, j2a = full["advocates_to_justices"], full["justices_to_advocates"]
+    assert a2j["aggregate"]["agg3"] > j2a["aggregate"]["agg3"] + 0.002
+    assert a2j["p_value"] < 0.05
+    assert a2j["aggregate_ci"]["agg3"][0] > j2a["aggregate"]["agg3"] - 0.001
