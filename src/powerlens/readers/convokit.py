@@ -31,15 +31,9 @@ from typing import Any
 from powerlens.errors import InputError, UsageError
 from powerlens.model import Conversation, Rejection, Utterance
 from powerlens.readers import textfile
-from powerlens.readers.interchange import (
-    Build,
-    RowItem,
-    builder,
-    group_all,
-    iter_json_lines,
-    seconds,
-    stream_groups,
-)
+from powerlens.readers.groups import Build, builder, group_all, stream_groups
+from powerlens.readers.jsonlines import iter_json_lines
+from powerlens.readers.rows import RowItem, seconds
 
 FORMATS = ("convokit",)
 EXTENSIONS: dict[str, str] = {}
@@ -245,7 +239,7 @@ def iter_conversations(path: str | Path, *, encoding: str | None = None) -> Iter
 
 def conversation_builder(path: Path, encoding: str | None = None) -> Build:
     """Makes each ``Conversation`` of the corpus folder ``path`` with its speaker and
-    conversation metadata (``interchange.builder`` over the folder's metadata files)."""
+    conversation metadata (``groups.builder`` over the folder's metadata files)."""
     _utterance_file(path)
     speakers = _metadata(path, "speakers.json", "users.json", encoding=encoding)
     conversations = _metadata(path, "conversations.json", encoding=encoding)
