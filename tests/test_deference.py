@@ -99,6 +99,14 @@ def test_deference_hard_negatives_words_inside_others() -> None:
     assert "counterfactual_modal" not in labels("It could work for you.")
 
 
+def test_deference_ie_is_not_first_person_and_thankyou_is_gratitude() -> None:
+    # found by bench/politeness_vs_convokit.py: the "i" of "i.e." was counted as "I"
+    assert labels("Use the cache, i.e. the local one.") == set()
+    assert "first_person_start" not in labels("I.e. the second one.")
+    assert "first_person_start" in labels("I mean the second one.")
+    assert "gratitude" in labels("Works now, thankyou")
+
+
 def test_deference_quoted_strategies_are_not_the_speakers() -> None:
     # Decision: strategies in reported or quoted speech are the quoted person's, not the
     # speaker's, so they count neither as signals nor as model features.
