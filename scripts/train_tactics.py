@@ -9,7 +9,7 @@ plus the ReaMent consensus *train* split (2,013 dialogues, MIT). Valid and test 
 read here: every choice below is made on seeded 5-fold cross-validation of the training data.
 
 Features: hashed word uni-, bi- and trigrams, ``?``/``!``/capitals and the rule labels
-(``powerlens.measures.tactics.turn_buckets``), sublinear tf x idf, L2-normalised; buckets seen
+(``powerlens.measures.tactics_model.turn_buckets``), sublinear tf x idf, L2-normalised; buckets seen
 in fewer than MIN_DF training dialogues are dropped. Heads are L2 logistic regressions (scipy
 L-BFGS, a training-time dependency only), one weight column each (a ``speaker`` head, the
 dialogue label learnt from one speaker's turns pooled and maxed over speakers, was tried and
@@ -40,20 +40,17 @@ from scipy import optimize, sparse
 
 from powerlens.language import tokenize
 from powerlens.language.rules import load_rules
-from powerlens.measures.tactics import (
-    DEFAULT_THRESHOLD,
+from powerlens.measures.tactics_model import (
     HASH_BITS,
-    LABELS,
     MODEL_NAME,
-    RULES_FILE,
     STACK_INPUTS,
     Scored,
     flagged_turns,
     model_quiet,
-    rule_hits,
     stack_features,
     turn_buckets,
 )
+from powerlens.measures.tactics_rules import DEFAULT_THRESHOLD, LABELS, RULES_FILE, rule_hits
 from powerlens.validation import data_root
 from powerlens.validation.tactics import Dialogue, load_mentalmanip, load_reament, marked_turns
 

@@ -14,21 +14,19 @@ from powerlens.language import tokenize_conversation
 from powerlens.language.rules import discount, find, load_rules
 from powerlens.measures import REGISTRY
 from powerlens.measures.base import Options
-from powerlens.measures.tactics import (
+from powerlens.measures.tactics import TACTICS
+from powerlens.measures.tactics_model import (
     HASH_BITS,
-    LABELS,
-    RULES_FILE,
-    TACTICS,
     Scored,
     TacticModel,
     bucket,
     load_model,
     logit,
     manipulation_probability,
-    rule_hits,
     sigmoid,
     turn_buckets,
 )
+from powerlens.measures.tactics_rules import LABELS, RULES_FILE, rule_hits
 from powerlens.model import Conversation, Utterance
 from powerlens.readers.plain import read
 
@@ -161,7 +159,7 @@ def test_tactics_model_is_deterministic_and_small() -> None:
     first, second = run(c), run(c)
     assert first.scores == second.scores
     assert first.signals == second.signals
-    from powerlens.measures.tactics import model_path
+    from powerlens.measures.tactics_model import model_path
 
     assert model_path().stat().st_size < 20_000_000  # type: ignore[attr-defined]
 

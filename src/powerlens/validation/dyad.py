@@ -22,15 +22,14 @@ from typing import Any
 
 from powerlens.language import tokenize_conversation
 from powerlens.measures.base import Options
-from powerlens.measures.dyad import (
-    DYAD,
+from powerlens.measures.dyad import DYAD, detect_helper
+from powerlens.measures.dyad_detectors import (
     HEARD_TURNS,
     HelperCodes,
     client_talk_type,
     code_helper,
-    detect_helper,
-    power_index,
 )
+from powerlens.measures.dyad_index import power_index
 from powerlens.model import Conversation, Utterance
 
 Row = dict[str, str]

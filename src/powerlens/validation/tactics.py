@@ -27,13 +27,9 @@ from typing import Any
 
 from powerlens.language import tokenize, tokenize_conversation
 from powerlens.measures.base import Options
-from powerlens.measures.tactics import (
-    DEFAULT_THRESHOLD,
-    LABELS,
-    MENTALMANIP_NAMES,
-    TACTICS,
-    load_model,
-)
+from powerlens.measures.tactics import TACTICS
+from powerlens.measures.tactics_model import load_model
+from powerlens.measures.tactics_rules import DEFAULT_THRESHOLD, LABELS, MENTALMANIP_NAMES
 from powerlens.model import Conversation, Utterance
 
 TURN = re.compile(r"^\s*(Person\s*\d+)\s*:\s?(.*)$")
