@@ -20,6 +20,7 @@ Usage (from the repository root)::
 
     python tests/data/challenge/split.py            # check the halves in the files; exit 1 if not
     python tests/data/challenge/split.py --write    # (re)write the "half" fields in place
+    python tests/data/challenge/split.py --frozen   # print the hash blocks that FROZEN.md holds
 """
 
 from __future__ import annotations
@@ -54,6 +55,30 @@ def write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> None:
     """One compact JSON object per line, UTF-8, keys in their given order."""
     text = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
     path.write_text(text, encoding="utf-8")
+
+
+def sha256(path: Path) -> str:
+    """Hex sha256 of a file's bytes."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def frozen_half_digest(path: Path) -> str:
+    """Hex sha256 of the file's ``"half": "test"`` lines only, bytes as stored, in file order.
+
+    It pins the frozen half alone, so a correction in the dev half changes the file's hash
+    (and must be recorded) but never this digest.
+    """
+    lines = path.read_bytes().splitlines(keepends=True)
+    kept = b"".join(line for line in lines if line.strip() and json.loads(line)["half"] == "test")
+    return hashlib.sha256(kept).hexdigest()
+
+
+def frozen_lines() -> list[str]:
+    """``sha256sum``-style lines for the frozen files, paths relative to this folder."""
+    rows = read_jsonl(CONVERSATIONS)
+    paths = [UTTERANCES, CONVERSATIONS]
+    paths += [HERE / row["file"] for row in rows if row["half"] == "test"]
+    return [f"{sha256(path)}  {path.relative_to(HERE).as_posix()}" for path in paths]
 
 
 def deal(strata: dict[str, list[tuple[int, str]]]) -> dict[str, str]:
@@ -130,7 +155,13 @@ def summary(items: list[dict[str, Any]], rows: list[dict[str, Any]]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--write", action="store_true", help="write the halves into the files")
+    parser.add_argument("--frozen", action="store_true", help="print the hashes FROZEN.md holds")
     args = parser.parse_args(argv)
+    if args.frozen:
+        print("```sha256sum", *frozen_lines(), "```", sep="\n")
+        halves = [f"{frozen_half_digest(p)}  {p.name}" for p in (UTTERANCES, CONVERSATIONS)]
+        print("```test-half", *halves, "```", sep="\n")
+        return 0
     items, rows = assigned()
     if args.write:
         write_jsonl(UTTERANCES, items)
