@@ -83,7 +83,13 @@ STOP_WORDS = frozenset(
         "will not no yes come on now",
     )
 )
-CONTROL_SUBTYPES = frozenset({"command", "prohibition", "deciding_for_another", "dismissing"})
+CONTROL_SUBTYPES = frozenset(
+    {
+        "command", "dismissing", "monitoring", "isolation", "economic_control", "intimidation",
+        "deciding_for_another", "degradation", "regulating_everyday_life",
+    }
+)
+"""Power-over subtypes that impose (a reply carrying one presses on a refusal)."""
 
 
 @dataclass
