@@ -349,12 +349,16 @@ def _kind(s: Signal) -> str:
 # --- the run and its Markdown -------------------------------------------------------------
 
 
-def score(reads: list[Read]) -> dict[str, Any]:
-    """Every CaSiNo figure over one set of read dialogues."""
+def score(reads: list[Read], *, tuning: bool = True) -> dict[str, Any]:
+    """Every CaSiNo figure over one set of read dialogues; without ``tuning`` (the test half)
+    the per-utterance misses are left out, so that nobody tunes on its examples."""
+    utterances = score_utterances(reads)
+    if not tuning:
+        utterances.pop("misses")
     return {
         "dialogues": len(reads),
         "plans": score_plans(reads),
-        "utterances": score_utterances(reads),
+        "utterances": utterances,
         "outcomes": score_outcomes(reads),
     }
 
@@ -373,7 +377,8 @@ def run(data_root: Path, *, quick: bool = False) -> dict[str, Any] | None:
         },
         "frozen": ids_digest([d["dialogue_id"] for d in full["test"]]) == TEST_SHA256,
         "halves": {
-            h: score([read(d) for d in rows]) for h, rows in split(dialogues, quick=quick).items()
+            h: score([read(d) for d in rows], tuning=h == "dev")
+            for h, rows in split(dialogues, quick=quick).items()
         },
     }
 
@@ -430,6 +435,8 @@ def to_markdown(result: dict[str, Any]) -> str:
             for name, key in PLAN_ROWS
         ),
         "",
+        _plans_note(halves["test"]["plans"]),
+        "",
         "#### CaSiNo: per utterance, against the strategy annotations",
         "",
         "Annotated dialogues / utterances: "
@@ -451,6 +458,22 @@ def to_markdown(result: dict[str, Any]) -> str:
             )
     lines += ["", *_confusion(halves["dev"]["utterances"]), "", *_outcomes(halves)]
     return "\n".join(lines)
+
+
+def _plans_note(plans: dict[str, Any]) -> str:
+    """What the plan figures mean, with the test half's numbers."""
+    return (
+        "Reading it (test half): the submitter wrote the second-to-last chat message in "
+        f"{_pct(plans['baseline_second_last']['rate'])} of accepted deals (the other side closes "
+        'with "deal!" and leaves the submitting to them), so a rule keyed to turn order '
+        "alone would pass the goal while reading nothing; what counts is agreement where that "
+        f"baseline is wrong ({_pct(plans['where_turn_order_fails']['rate'])}, n = "
+        f"{plans['where_turn_order_fails']['n']}). Where the chat states the deal's numbers, "
+        f"the first to state them is the submitter in "
+        f"{_pct(plans['first_author_is_submitter']['rate'])}: the submitter is an interface "
+        "role as much as a plan's author, so the rows on the deal's numbers are the "
+        "text-anchored check (parser: `validation/casino_deals.py`)."
+    )
 
 
 def _confusion(scored: dict[str, Any]) -> list[str]:

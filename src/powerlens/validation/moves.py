@@ -45,6 +45,10 @@ TESTS_DATA = Path(__file__).resolve().parents[3] / "tests" / "data"
 BENIGN = TESTS_DATA / "benign"
 EVERYDAY = TESTS_DATA / "everyday"
 TOP_SOURCES = 15
+NO_TEXT = frozenset({"annomi_high", "casino_test"})
+"""Sets whose text is never shown: AnnoMI (no licence to redistribute), CaSiNo's frozen test
+half (so that nobody tunes on its examples)."""
+EXAMPLE_CHARS = 60
 
 
 def dialogue(identifier: str, text: str) -> Conversation:
@@ -108,7 +112,7 @@ def quiet(conversations: Iterable[Conversation], *, show_text: bool = True) -> d
         for s in found:
             key = (s.source, f"{s.label}:{s.subtype or '-'}")
             sources[key] += 1
-            span = text[s.utterance_id][s.span[0] : s.span[1]]
+            span = text[s.utterance_id][s.span[0] : s.span[1]][:EXAMPLE_CHARS]
             where = (
                 s.utterance_id if ":" in s.utterance_id else f"{conversation.id} / {s.utterance_id}"
             )
@@ -174,7 +178,8 @@ def benign_talk(root: Path | None, quick: bool) -> dict[str, dict[str, Any]]:
     dialogues = casino.load(root)
     if dialogues is not None:
         for half, rows in casino.split(dialogues, quick=quick).items():
-            found[f"casino_{half}"] = quiet(casino.conversation(d) for d in rows)
+            conversations = (casino.conversation(d) for d in rows)
+            found[f"casino_{half}"] = quiet(conversations, show_text=half != "test")
     return found
 
 
@@ -300,22 +305,22 @@ def _benign_lines(sets: dict[str, dict[str, Any]], quick: bool) -> list[str]:
         + (" (quick sample)." if quick else "."),
         "",
         "Where the alarms come from (signals, by rule and reading; the first example's "
-        "utterance id and span; AnnoMI text is not shown):",
+        "utterance id and span, cut at 60 characters; no text from AnnoMI or CaSiNo's test half):",
         "",
         "| rule | reading | " + " | ".join(sets) + " | example |",
         "|---|---|" + "---|" * len(sets) + "---|",
     ]
     counts: dict[tuple[str, str], dict[str, int]] = {}
     examples: dict[tuple[str, str], str] = {}
-    hidden: set[tuple[str, str]] = set()  # examples from AnnoMI (an id only), replaced if possible
+    hidden: set[tuple[str, str]] = set()  # examples without text (an id only), replaced if possible
     for name, part in sets.items():
         for row in part["sources"]:
             key = (row["source"], row["reading"])
             counts.setdefault(key, {})[name] = row["count"]
-            if key not in examples or (name != "annomi_high" and key in hidden):
+            if key not in examples or (name not in NO_TEXT and key in hidden):
                 examples[key] = row["example"]
                 hidden.discard(key)
-                if name == "annomi_high":
+                if name in NO_TEXT:
                     hidden.add(key)
     ranked = sorted(counts.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
     for (source, reading), per in ranked[:TOP_SOURCES]:
