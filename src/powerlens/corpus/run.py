@@ -41,7 +41,7 @@ from powerlens.corpus.worker import (
 )
 from powerlens.errors import InputError, UsageError
 from powerlens.measures import Options, fold
-from powerlens.measures.accommodation import ACCOMMODATION, CoordinationCounts
+from powerlens.measures.accommodation import ACCOMMODATION, CoordinationCounts, Thresholds
 from powerlens.model import MeasureResult
 
 MANIFEST_SCHEMA = "powerlens.corpus-manifest/1"
@@ -309,10 +309,12 @@ def _coordination_rows(
     partials: dict[str, Any], meta: SpeakerMeta, fields: list[str]
 ) -> list[dict[str, Any]] | None:
     """The group coordination table, when accommodation ran."""
-    coordination = getattr(partials.get("accommodation"), "counts", None)
+    partial = partials.get("accommodation")
+    coordination = getattr(partial, "counts", None)
     if not isinstance(coordination, CoordinationCounts):
         return None
-    return tables.coordination_rows(coordination, meta.meta, fields)
+    thresholds = Thresholds(target=getattr(partial, "target_threshold", Thresholds.target))
+    return tables.coordination_rows(coordination, meta.meta, fields, thresholds)
 
 
 def _write_tables(

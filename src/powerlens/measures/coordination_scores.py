@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from powerlens.measures.coordination_columns import CoordinationCounts, column_sums
+from powerlens.measures.coordination_turns import speaker_of
 from powerlens.model import Conversation
 
 IntArray = npt.NDArray[np.int64]
@@ -361,7 +362,8 @@ def compare_groups(
 def _group_codes(
     names: tuple[str, ...], labels: Mapping[str, str], code: Mapping[str, int]
 ) -> IntArray:
-    """Each name's group code (-1 without a group), looked up once per distinct name."""
+    """Each name's group code (-1 without a group), looked up once per run of a name; a unit
+    of a split speaker (``coordination_turns``) is in its speaker's group."""
     if not names:
         return np.zeros(0, np.int64)
     column = np.asarray(names, dtype=object)
@@ -369,7 +371,9 @@ def _group_codes(
     runs = np.cumsum(change) - 1
     firsts = column[change].tolist()
     looked = np.fromiter(
-        (code.get(labels.get(n, ""), -1) for n in firsts), np.int64, count=len(firsts)
+        (code.get(labels.get(n) or labels.get(speaker_of(n), ""), -1) for n in firsts),
+        np.int64,
+        count=len(firsts),
     )
     return np.asarray(looked[runs], dtype=np.int64)
 
