@@ -30,6 +30,7 @@ from rich.text import Text
 from powerlens.commands.corpus import Boundary, MergeTurns, TargetThreshold, Unit, corpus_app
 from powerlens.commands.options import ReplyTo, reply_to_previous
 from powerlens.corpus import ENGINES, RunConfig, compare, run_corpus
+from powerlens.corpus.run import PARTIAL_EXIT
 from powerlens.errors import UsageError
 from powerlens.measures.accommodation import Thresholds, Turns
 
@@ -178,6 +179,17 @@ def run_command(
                 bar.stop()
         Console().print(summary_table(manifest))
         err.print(f"wrote {out} in {time.perf_counter() - began:.1f}s", highlight=False)
+        if not manifest["complete"]:
+            failed = [entry["partition"] for entry in manifest["skipped"]]
+            err.print(
+                f"[red]partial:[/red] {len(failed)} of {manifest['partitions']['planned']} "
+                f"partitions failed ({', '.join(failed)}); the tables in {out} leave them out. "
+                f"Resume them with: {manifest['resume']}",
+                markup=True,
+                highlight=False,
+                soft_wrap=True,
+            )
+            raise typer.Exit(PARTIAL_EXIT)
 
     fail_cleanly(go)()
 

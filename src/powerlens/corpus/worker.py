@@ -62,6 +62,9 @@ class Job:
     """Fault injection for tests: a worker process (never the driver) exits once, creating
     this marker file first, to show that a killed worker's partition is retried."""
     driver_pid: int = 0
+    kill_always: tuple[str, ...] = ()
+    """Fault injection for tests: a worker process exits whenever it starts one of these
+    partitions, so they fail past the retry limit."""
 
 
 @dataclass
@@ -369,7 +372,11 @@ def _write(path: Path, text: str) -> None:
 
 
 def _maybe_die(job: Job) -> None:
-    if job.kill_once is None or os.getpid() == job.driver_pid:
+    if os.getpid() == job.driver_pid:
+        return
+    if job.partition.key in job.kill_always:
+        os._exit(17)
+    if job.kill_once is None:
         return
     try:
         fd = os.open(job.kill_once, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
