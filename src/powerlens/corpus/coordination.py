@@ -29,8 +29,8 @@ from powerlens.corpus.columns import (
     speaker_meta,
 )
 from powerlens.corpus.convokit_arrow import ArrowBatch, Atypical, arrow_batches
+from powerlens.corpus.interchange_arrow import interchange_batches
 from powerlens.errors import InputError, MissingRequirementError, UsageError
-from powerlens.measures import fold
 from powerlens.measures.accommodation import (
     NO_TURNS,
     UNIT_SEP,
@@ -38,7 +38,6 @@ from powerlens.measures.accommodation import (
     MarkerMatcher,
     Thresholds,
     Turns,
-    combine_counts,
     compare_groups,
     coordination_counts,
     group_label,
@@ -46,9 +45,8 @@ from powerlens.measures.accommodation import (
 )
 from powerlens.measures.coordination_columns import (
     ArrowColumns,
+    PairTally,
     arrow_columns,
-    count_exchanges,
-    empty_counts,
 )
 from powerlens.model import Rejection, Utterance
 from powerlens.readers import convokit, interchange, load, reader_for
@@ -73,11 +71,16 @@ def coordination_of(
     *,
     reply_to_previous: bool = False,
     turns: Turns = NO_TURNS,
+    speaker_fields: tuple[str, ...] = (),
 ) -> CorpusCoordination | None:
     """Coordination counts of a ConvoKit folder or interchange file, read in batches of whole
     conversations and counted in bulk: the counts ``coordination_counts(load(path), turns=
     turns)`` gives. None for other formats, and for data that ``load`` must group in memory
-    (rows without a conversation id, conversations that are not contiguous)."""
+    (rows without a conversation id, conversations that are not contiguous).
+
+    A ConvoKit folder's or interchange JSONL file's typical rows are parsed by Arrow
+    (``convokit_arrow``, ``interchange_arrow``); for an interchange file the speaker metadata
+    then holds the ``speaker_fields`` named (all of it otherwise)."""
     module, fmt = reader_for(path, None)
     if module is convokit:
         if interchange.text_encoding(path / "utterances.jsonl") is not None:  # UTF-16/32
@@ -90,6 +93,12 @@ def coordination_of(
         except Atypical:  # a row the row reader must handle or report
             batches = _stream_convokit(path, turns)
     elif module is interchange:
+        if fmt == "jsonl" and not turns.rows and interchange.text_encoding(path) is None:
+            try:
+                batches_a = interchange_batches(path, speaker_fields)
+                return _counted(batches_a, matcher, reply_to_previous, turns)
+            except Atypical:  # a row the row reader must handle, reject or report
+                pass
         batches = _stream_interchange(path, fmt, turns)
     else:
         return None
@@ -109,29 +118,15 @@ def _counted(
     meta: dict[str, dict[str, Any]] = {}
     linked = False
 
-    def counted() -> Iterator[CoordinationCounts]:
-        nonlocal linked
-        for batch in batches:
-            columns = (
-                batch.columns
-                if isinstance(batch.columns, ArrowColumns)
-                else arrow_columns(batch.columns)
-            )
-            linked = linked or columns.reply_to.null_count < len(columns)
-            yield count_exchanges(
-                columns, matcher, reply_to_previous=reply_to_previous, turns=turns
-            )
-            meta.update(batch.meta)
-
-    counts = fold(_Counts(), counted()) or empty_counts(matcher.names)  # type: ignore[arg-type]
-    return CorpusCoordination(counts, meta, linked)
-
-
-class _Counts:
-    """``combine_counts`` in the shape ``powerlens.measures.fold`` merges (a balanced tree)."""
-
-    def combine(self, a: CoordinationCounts, b: CoordinationCounts) -> CoordinationCounts:
-        return combine_counts(a, b)
+    tally = PairTally(matcher.names)
+    for batch in batches:
+        columns = batch.columns
+        if not isinstance(columns, ArrowColumns):
+            columns = arrow_columns(columns)
+        linked = linked or columns.reply_to.null_count < len(columns)
+        tally.add(columns, matcher, reply_to_previous, turns)
+        meta.update(batch.meta)
+    return CorpusCoordination(tally.counts(), meta, linked)
 
 
 class _NeedsLoad(Exception):
@@ -225,7 +220,13 @@ def coordination_report(
     matcher = MarkerMatcher(markers)
     path = Path(data)
     streamed = (
-        coordination_of(path, matcher, reply_to_previous=previous, turns=turns)
+        coordination_of(
+            path,
+            matcher,
+            reply_to_previous=previous,
+            turns=turns,
+            speaker_fields=(group_field,),
+        )
         if path.exists()
         else None
     )

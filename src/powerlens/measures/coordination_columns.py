@@ -41,6 +41,8 @@ ECHO_MIN_SHARE = 0.75
 MAX_ECHO_SIGNALS = 50
 """Echo signals kept per conversation (the strongest)."""
 DEFAULT_TURNS = NO_TURNS
+TALLY_ROWS = 4_000_000
+"""Pair rows a ``PairTally`` holds before it sums the rows of each pair."""
 
 
 @dataclass(frozen=True)
@@ -345,12 +347,13 @@ def coordinate(
     found = _exchanges(arrow, matcher, reply_to_previous, turns)
     if found is None:
         return empty
+    counts = _pair_counts(found, tuple(matcher.names))
     if not echoes:
-        return Coordinated(found.counts, _no_echoes(), columns, matcher)
+        return Coordinated(counts, _no_echoes(), columns, matcher)
     echoed = _echoes(found.conv, found.reply, found.target, found.reply_masks, found.target_masks)
     if found.turn_ends is not None and len(echoed):
         echoed.reply = _span_rows(echoed, found.turn_ends, arrow.texts, matcher)
-    return Coordinated(found.counts, echoed, columns, matcher)
+    return Coordinated(counts, echoed, columns, matcher)
 
 
 def count_exchanges(
@@ -362,15 +365,21 @@ def count_exchanges(
 ) -> CoordinationCounts:
     """Pair counts of a batch of conversations held as Arrow arrays (no echo signals)."""
     found = _exchanges(columns, matcher, reply_to_previous, turns) if len(columns) else None
-    return empty_counts(matcher.names) if found is None else found.counts
+    if found is None:
+        return empty_counts(matcher.names)
+    return _pair_counts(found, tuple(matcher.names))
 
 
 @dataclass
 class _Found:
-    """What ``_exchanges`` found: the counts, each row's conversation, the exchanges (rows of
-    the replying and the replied-to turn's first utterance) and their marker masks."""
+    """What ``_exchanges`` found: the units (names, and each exchange's replying and replied-to
+    unit), each row's conversation, the exchanges (rows of the replying and the replied-to
+    turn's first utterance) and their marker masks."""
 
-    counts: CoordinationCounts
+    names: list[str]
+    reply_units: IntArray
+    target_units: IntArray
+    k: int
     conv: IntArray
     reply: IntArray
     target: IntArray
@@ -431,16 +440,33 @@ def _exchanges(
     else:
         masks = matcher.masks(columns.texts)
     unit_code, names = _unit_codes(columns, speakers, code, turns)
+    return _Found(
+        names,
+        unit_code[reply],
+        unit_code[target],
+        k,
+        conv,
+        reply,
+        target,
+        masks[reply],
+        masks[target],
+        turn_ends,
+    )
+
+
+def _pair_counts(found: _Found, markers: tuple[str, ...]) -> CoordinationCounts:
+    """The exchanges counted per directed pair of units, pairs sorted by name."""
+    names, k = found.names, found.k
     ranked = sorted(range(len(names)), key=names.__getitem__)
     rank = np.empty(len(names), np.int64)
     rank[ranked] = np.arange(len(names))
     width = len(names)
-    pair = rank[unit_code[reply]] * width + rank[unit_code[target]]
+    pair = rank[found.reply_units] * width + rank[found.target_units]
     unique, inverse = np.unique(pair, return_inverse=True)
     p = len(unique)
-    reply_masks, target_masks = masks[reply], masks[target]
-    counts = CoordinationCounts(
-        markers=tuple(matcher.names),
+    reply_masks, target_masks = found.reply_masks, found.target_masks
+    return CoordinationCounts(
+        markers=markers,
         speakers=tuple(names[ranked[r]] for r in (unique // width).tolist()),
         targets=tuple(names[ranked[r]] for r in (unique % width).tolist()),
         n=np.bincount(inverse, minlength=p).astype(np.int64),
@@ -448,7 +474,82 @@ def _exchanges(
         target=_bit_sums(inverse, target_masks, k, p),
         both=_bit_sums(inverse, reply_masks & target_masks, k, p),
     )
-    return _Found(counts, conv, reply, target, reply_masks, target_masks, turn_ends)
+
+
+class PairTally:
+    """Exchanges of many batches counted per directed pair of units under integer codes
+    shared by the batches, names sorted once at the end: the counts ``combine_counts`` of
+    every batch's counts gives, without merging names batch by batch."""
+
+    def __init__(self, markers: Sequence[str]) -> None:
+        self.markers = tuple(markers)
+        self.code: dict[str, int] = {}
+        self.keys: list[IntArray] = []
+        self.values: list[IntArray] = []
+        self.rows = 0
+
+    def add(
+        self, columns: ArrowColumns, matcher: MarkerMatcher, reply_to_previous: bool, turns: Turns
+    ) -> None:
+        """Count a batch of whole conversations."""
+        found = _exchanges(columns, matcher, reply_to_previous, turns) if len(columns) else None
+        if found is None:
+            return
+        code = self.code
+        local = np.fromiter(
+            (code.setdefault(name, len(code)) for name in found.names),
+            np.int64,
+            count=len(found.names),
+        )
+        unique, inverse = np.unique(
+            local[found.reply_units] << 32 | local[found.target_units], return_inverse=True
+        )
+        p, k = len(unique), found.k
+        values = np.empty((p, 1 + 3 * k), np.int64)
+        values[:, 0] = np.bincount(inverse, minlength=p)
+        both = found.reply_masks & found.target_masks
+        for at, masks in ((1, found.reply_masks), (1 + k, found.target_masks), (1 + 2 * k, both)):
+            values[:, at : at + k] = _bit_sums(inverse, masks, k, p)
+        self.keys.append(unique)
+        self.values.append(values)
+        self.rows += p
+        if self.rows >= TALLY_ROWS:
+            self._compact()
+
+    def _compact(self) -> None:
+        """Sum the rows of each pair (memory stays proportional to the pairs)."""
+        if len(self.keys) < 2:
+            return
+        keys = np.concatenate(self.keys)
+        values = np.concatenate(self.values)
+        unique, inverse = np.unique(keys, return_inverse=True)
+        summed = np.empty((len(unique), values.shape[1]), np.int64)
+        for j in range(values.shape[1]):
+            summed[:, j] = np.bincount(inverse, weights=values[:, j], minlength=len(unique))
+        self.keys, self.values, self.rows = [unique], [summed], len(unique)
+
+    def counts(self) -> CoordinationCounts:
+        """Every batch's exchanges, as ``CoordinationCounts`` (pairs sorted by name)."""
+        if not self.keys:
+            return empty_counts(self.markers)
+        self._compact()
+        keys, values = self.keys[0], self.values[0]
+        names = list(self.code)
+        ranked = sorted(range(len(names)), key=names.__getitem__)
+        rank = np.empty(len(names), np.int64)
+        rank[ranked] = np.arange(len(names))
+        order = np.argsort(rank[keys >> 32] * len(names) + rank[keys & 0xFFFFFFFF], kind="stable")
+        keys, values = keys[order], values[order]
+        k = len(self.markers)
+        return CoordinationCounts(
+            markers=self.markers,
+            speakers=tuple(names[i] for i in (keys >> 32).tolist()),
+            targets=tuple(names[i] for i in (keys & 0xFFFFFFFF).tolist()),
+            n=np.ascontiguousarray(values[:, 0]),
+            reply=np.ascontiguousarray(values[:, 1 : 1 + k]),
+            target=np.ascontiguousarray(values[:, 1 + k : 1 + 2 * k]),
+            both=np.ascontiguousarray(values[:, 1 + 2 * k :]),
+        )
 
 
 def _turn_starts(
