@@ -521,12 +521,11 @@ class PairTally:
         if len(self.keys) < 2:
             return
         keys = np.concatenate(self.keys)
-        values = np.concatenate(self.values)
-        unique, inverse = np.unique(keys, return_inverse=True)
-        summed = np.empty((len(unique), values.shape[1]), np.int64)
-        for j in range(values.shape[1]):
-            summed[:, j] = np.bincount(inverse, weights=values[:, j], minlength=len(unique))
-        self.keys, self.values, self.rows = [unique], [summed], len(unique)
+        order = np.argsort(keys, kind="stable")
+        keys = keys[order]
+        starts = np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]]))
+        summed = np.add.reduceat(np.concatenate(self.values)[order], starts, axis=0)
+        self.keys, self.values, self.rows = [keys[starts]], [summed], len(starts)
 
     def counts(self) -> CoordinationCounts:
         """Every batch's exchanges, as ``CoordinationCounts`` (pairs sorted by name)."""
