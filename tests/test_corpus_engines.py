@@ -116,3 +116,38 @@ def test_corpus_engines_failed_partitions_exit_partial_and_resume(
     assert clean["counts"] == manifest["counts"]
     for name in ("speakers", "dyads", "groups", "group_coordination"):
         _same(_table(out, name), _table(tmp_path / "clean", name))
+
+
+def test_corpus_engines_dask_at_a_scheduler_address_equals_local(tmp_path: Path) -> None:
+    # issue 17: an existing cluster, named by its scheduler address as a user passes it,
+    # gives the tables of the local engine
+    from distributed import LocalCluster
+    from typer.testing import CliRunner
+
+    from powerlens.cli import app
+
+    data = corpus(tmp_path / "c.jsonl")
+    cluster = LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    )
+    try:
+        result = CliRunner().invoke(
+            app,
+            [
+                "corpus", "run", str(data), "--out", str(tmp_path / "remote"),
+                "--measures", ",".join(MEASURES), "--partition-rows", "50", "--quiet",
+                "--engine", "dask", "--scheduler", cluster.scheduler_address,
+            ],
+        )  # fmt: skip
+    finally:
+        cluster.close()
+    assert result.exit_code == 0, result.output
+    local = _run(data, tmp_path / "local", "local")
+    import json
+
+    remote = json.loads((tmp_path / "remote" / "manifest.json").read_text())
+    assert remote["engine"]["scheduler"].startswith("tcp://")
+    assert remote["engine"]["workers"] == 2
+    assert remote["counts"] == local["counts"]
+    for name in ("speakers", "dyads", "groups", "group_coordination"):
+        _same(_table(tmp_path / "local", name), _table(tmp_path / "remote", name))
