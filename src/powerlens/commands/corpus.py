@@ -61,10 +61,29 @@ def _fmt(value: float | None) -> str:
     return "–" if value is None else f"{value:+.4f}"
 
 
+def _setup(result: dict[str, Any]) -> str:
+    """The choices behind the numbers, in one line under the table."""
+    turns = result.get("turns") or {}
+    parts = [
+        f"unit: {turns.get('unit', 'speaker')}",
+        f"target threshold {result['thresholds']['target']}",
+        f"replies: {'previous turn' if turns.get('reply_to') else 'reply links'}",
+    ]
+    if turns.get("merge_turns"):
+        parts.append("turns merged")
+    if turns.get("boundaries"):
+        parts.append("chains start at " + ", ".join(turns["boundaries"]))
+    parts.append(f"{result['n_bootstrap']} resamples, {result['n_permutations']} permutations")
+    return "; ".join(parts)
+
+
 def coordination_table(result: dict[str, Any]) -> Table:
     """A readable table: one column per direction, one row per marker and aggregate."""
     field = result.get("group_field", "group")
-    table = Table(title=f"Coordination between groups of {field} (speakers → targets)")
+    table = Table(
+        title=f"Coordination between groups of {field} (speakers → targets)",
+        caption=_setup(result),
+    )
     table.add_column("marker")
     for entry in result["directed"]:
         table.add_column(f"{entry['speakers']} → {entry['targets']}", justify="right")
