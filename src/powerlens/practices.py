@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from powerlens.findings import framework
 from powerlens.model import ConversationReport
+from powerlens.report.markdown import md_escape, md_lines
 
 PRACTICES = ("tracking_influence", "boundary_check", "airing_the_privilege")
 
@@ -104,7 +105,12 @@ def guide(practice: str, report: ConversationReport) -> Guide:
 
 
 def to_markdown(g: Guide, today: dt.date | None = None) -> str:
-    """The worked practice as a Markdown note (questions, what was found, answers)."""
+    """The worked practice as a Markdown note (questions, what was found, answers).
+
+    What was found quotes the transcript and the answers are what a person typed: both are
+    escaped (``md_escape``, ``md_lines``), so neither can carry HTML (an ``<img onerror=...>``
+    answer stays text), links or markup into the vault.
+    """
     date = (today or dt.date.today()).isoformat()
     out = [
         "---",
@@ -113,11 +119,12 @@ def to_markdown(g: Guide, today: dt.date | None = None) -> str:
         'tags: ["powerlens", "practice"]',
         "---",
         "",
-        f"# {g.title}: {g.conversation}",
+        f"# {md_escape(g.title)}: {md_escape(g.conversation)}",
         "",
     ]
     for number, step in enumerate(g.steps, start=1):
-        out += [f"## {number}. {step.question}", ""]
-        out += [f"- {line}" for line in step.found] or ["- (nothing detected)"]
-        out += ["", f"**Answer:** {step.answer or '_(not answered yet)_'}", ""]
+        out += [f"## {number}. {md_escape(step.question)}", ""]
+        out += [f"- {md_escape(line)}" for line in step.found] or ["- (nothing detected)"]
+        answer = md_lines(step.answer) or "_(not answered yet)_"
+        out += ["", f"**Answer:** {answer}", ""]
     return "\n".join(out).rstrip() + "\n"
