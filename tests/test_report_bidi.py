@@ -125,3 +125,9 @@ def test_report_bidi_answer_lines_keep_their_breaks() -> None:
     assert md_lines("one\ntwo") == "one\ntwo"
     assert md_lines("1. first\n2) second\n+ third") == "1\\. first\n2\\) second\n\\+ third"
     assert md_lines("") == ""
+
+
+def test_report_bidi_practice_lines_carry_no_controls(report: Report) -> None:
+    g = guide("boundary_check", report.conversations[0])
+    lines = [line for step in g.steps for line in step.found]
+    assert any("Bob" in line for line in lines) and not any(CONTROLS.search(x) for x in lines)
