@@ -44,6 +44,7 @@ from powerlens.report.html import (
     chart_section,
     findings_section,
     speaker_table,
+    summary_section,
     transcript_section,
 )
 from powerlens.systemic import load_declarations
@@ -247,6 +248,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return not_found()
         case, report = found
         sections = {
+            "summary": Markup(summary_section(report)),
             "table": Markup(speaker_table(report)),
             "charts": Markup(chart_section(report)),
             "findings": Markup(findings_section(report)),
