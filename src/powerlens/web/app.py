@@ -34,6 +34,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 from powerlens import analyze, render
 from powerlens.errors import PowerlensError
 from powerlens.measures import Options
+from powerlens.measures.tactics_model import MODELS
 from powerlens.model import Conversation, ConversationReport, Report
 from powerlens.practices import PRACTICES, Guide, guide, to_markdown
 from powerlens.profiles import profile
@@ -94,7 +95,13 @@ class Reports:
         conversation = self.store.conversation(case.id)
         if conversation is None:
             return None
-        report = analyse(conversation, case.helper, case.reply_to_previous, case.declarations)
+        report = analyse(
+            conversation,
+            case.helper,
+            case.reply_to_previous,
+            case.declarations,
+            case.tactics_model,
+        )
         self.put(case.id, report)
         return report
 
@@ -113,13 +120,18 @@ def declarations_from_text(text: str) -> dict[str, Any] | None:
 
 
 def analyse(
-    conversation: Conversation, helper: str | None, reply_to_previous: bool, declarations: str
+    conversation: Conversation,
+    helper: str | None,
+    reply_to_previous: bool,
+    declarations: str,
+    tactics_model: str = "mentalmanip",
 ) -> ConversationReport:
     """One conversation through ``powerlens.analyze`` with the case's options."""
     options = Options(
         helper=helper,
         reply_to_previous=reply_to_previous,
         declarations=declarations_from_text(declarations),
+        tactics_model=tactics_model,
     )
     return analyze([conversation], options=options).conversations[0]
 
@@ -167,6 +179,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "cases": cases,
             "people": sorted((p, sorted(c)) for p, c in people.items()),
             "formats": formats(),
+            "tactics_models": (*MODELS, "none"),
             "contexts": CONTEXTS,
             "error": None,
             "notice": None,
@@ -197,7 +210,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         values: dict[str, str] = {}
         try:
             form = await read_form(request, settings.max_bytes)
-            values = {k: _field(form, k) for k in ("context", "helper", "format")}
+            values = {k: _field(form, k) for k in ("context", "helper", "format", "tactics_model")}
+            tactics = values["tactics_model"] or MODELS[0]
+            if tactics not in (*MODELS, "none"):
+                raise IntakeError(f"Unknown tactic model {tactics!r}.")
             item = await submission(form, settings.max_bytes)
             chosen = values["format"] if values["format"] not in ("", "auto") else None
             conversations = await run_in_threadpool(
@@ -220,7 +236,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     )
                 if pseudo:
                     conversation, helper = pseudonymise(conversation, helper)
-                report = await run_in_threadpool(analyse, conversation, helper, reply_to, "")
+                report = await run_in_threadpool(
+                    analyse, conversation, helper, reply_to, "", tactics
+                )
                 prepared.append((conversation, helper, report))
         except IntakeError as error:
             return index_page(error.status, error=str(error), values=values)
@@ -234,6 +252,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 helper=helper,
                 pseudonymised=pseudo,
                 reply_to_previous=reply_to,
+                tactics_model=tactics,
             )
             reports.put(case_id, report)
             ids.append(case_id)
@@ -252,9 +271,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "findings": Markup(findings_section(report)),
             "transcript": Markup(transcript_section(report)),
         }
-        return page(
-            "case.html", case=case, report=report, sections=sections, practices=SLUGS
-        )
+        return page("case.html", case=case, report=report, sections=sections, practices=SLUGS)
 
     @app.post("/cases/{case_id}/delete")
     def delete_case(case_id: int) -> Response:
@@ -288,8 +305,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         case, report = found
         g, when = filled(case, report, SLUGS[slug])
         return page(
-            "practice.html", case=case, guide=g, slug=slug, saved_at=when,
-            just_saved=bool(saved), error=None, declarations=case.declarations
+            "practice.html",
+            case=case,
+            guide=g,
+            slug=slug,
+            saved_at=when,
+            just_saved=bool(saved),
+            error=None,
+            declarations=case.declarations
             or declaration_template(report.conversation.speaker_names()),
         )
 
@@ -314,8 +337,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 for step, answer in zip(g.steps, answers, strict=False):
                     step.answer = answer
                 return page(
-                    "practice.html", 400, case=case, guide=g, slug=slug, saved_at=when,
-                    just_saved=False, error=str(error), declarations=text,
+                    "practice.html",
+                    400,
+                    case=case,
+                    guide=g,
+                    slug=slug,
+                    saved_at=when,
+                    just_saved=False,
+                    error=str(error),
+                    declarations=text,
                 )
             if text != case.declarations:
                 store.set_declarations(case_id, text)
@@ -346,13 +376,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         result = profile(person, [r for _, r in found])
         shares = [(c.context, c.metrics.get("word_share", 0.0)) for c in result.contexts]
         over_time = [
-            (f"{c.created[:10]} {c.context}"[:16],
-             float(r.speakers.get(person, {}).get("word_share", 0.0)))
+            (
+                f"{c.created[:10]} {c.context}"[:16],
+                float(r.speakers.get(person, {}).get("word_share", 0.0)),
+            )
             for c, r in found
         ]
         keys = sorted({k for c in result.contexts for k in c.metrics})
         return page(
-            "person.html", person=person, result=result, keys=keys, cases=[c for c, _ in found],
+            "person.html",
+            person=person,
+            result=result,
+            keys=keys,
+            cases=[c for c, _ in found],
             by_context=Markup(charts.share_bars("Share of words by context", shares)),
             over_time=Markup(charts.share_bars("Share of words over time", over_time)),
         )
