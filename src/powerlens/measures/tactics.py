@@ -282,7 +282,7 @@ def _summary(
     probability: float,
     threshold: float,
     model: TacticModel | None,
-    name: str | None,
+    model_name: str | None,
 ) -> dict[str, Any]:
     """Attribution (who to whom), the sequence over time and the patterns repeated across turns."""
     index = {u.id: i for i, u in enumerate(conversation.utterances)}
@@ -330,11 +330,11 @@ def _summary(
     return {
         "manipulation": probability,
         "threshold": threshold,
-        "source": f"model:tactics-{name}" if model is not None else "rules",
+        "source": f"model:tactics-{model_name}" if model is not None else "rules",
         "model": None
         if model is None
         else {
-            "name": f"tactics-{name}",
+            "name": f"tactics-{model_name}",
             "trained_on": model.meta.get("trained_on", ""),
             "licence": model.meta.get("licence", ""),
         },
