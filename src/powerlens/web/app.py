@@ -96,11 +96,7 @@ class Reports:
         if conversation is None:
             return None
         report = analyse(
-            conversation,
-            case.helper,
-            case.reply_to_previous,
-            case.declarations,
-            case.tactics_model,
+            conversation, case.helper, case.reply_to_previous, case.declarations, case.tactics_model
         )
         self.put(case.id, report)
         return report
@@ -271,7 +267,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "findings": Markup(findings_section(report)),
             "transcript": Markup(transcript_section(report)),
         }
-        return page("case.html", case=case, report=report, sections=sections, practices=SLUGS)
+        return page(
+            "case.html", case=case, report=report, sections=sections, practices=SLUGS
+        )
 
     @app.post("/cases/{case_id}/delete")
     def delete_case(case_id: int) -> Response:
@@ -305,14 +303,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         case, report = found
         g, when = filled(case, report, SLUGS[slug])
         return page(
-            "practice.html",
-            case=case,
-            guide=g,
-            slug=slug,
-            saved_at=when,
-            just_saved=bool(saved),
-            error=None,
-            declarations=case.declarations
+            "practice.html", case=case, guide=g, slug=slug, saved_at=when,
+            just_saved=bool(saved), error=None, declarations=case.declarations
             or declaration_template(report.conversation.speaker_names()),
         )
 
@@ -337,15 +329,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 for step, answer in zip(g.steps, answers, strict=False):
                     step.answer = answer
                 return page(
-                    "practice.html",
-                    400,
-                    case=case,
-                    guide=g,
-                    slug=slug,
-                    saved_at=when,
-                    just_saved=False,
-                    error=str(error),
-                    declarations=text,
+                    "practice.html", 400, case=case, guide=g, slug=slug, saved_at=when,
+                    just_saved=False, error=str(error), declarations=text,
                 )
             if text != case.declarations:
                 store.set_declarations(case_id, text)
@@ -376,19 +361,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         result = profile(person, [r for _, r in found])
         shares = [(c.context, c.metrics.get("word_share", 0.0)) for c in result.contexts]
         over_time = [
-            (
-                f"{c.created[:10]} {c.context}"[:16],
-                float(r.speakers.get(person, {}).get("word_share", 0.0)),
-            )
+            (f"{c.created[:10]} {c.context}"[:16],
+             float(r.speakers.get(person, {}).get("word_share", 0.0)))
             for c, r in found
         ]
         keys = sorted({k for c in result.contexts for k in c.metrics})
         return page(
-            "person.html",
-            person=person,
-            result=result,
-            keys=keys,
-            cases=[c for c, _ in found],
+            "person.html", person=person, result=result, keys=keys, cases=[c for c, _ in found],
             by_context=Markup(charts.share_bars("Share of words by context", shares)),
             over_time=Markup(charts.share_bars("Share of words over time", over_time)),
         )
