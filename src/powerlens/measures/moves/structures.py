@@ -556,10 +556,10 @@ def _spread(seq: list[Turn]) -> dict[str, int]:
     return spread
 
 
-def _accept(prop: Proposal, k: int) -> None:
+def _accept(prop: Proposal, k: int, how: str = "accepted") -> None:
     if prop.outcome != "accepted":
         prop.outcome, prop.settler = "accepted", k
-    prop.events.setdefault(k, "accepted")
+    prop.events.setdefault(k, how)
 
 
 def proposals(seq: list[Turn]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
@@ -616,7 +616,7 @@ def proposals(seq: list[Turn]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
                     # their last sentence ("I've booked it" ... "the tickets are paid for").
                     for prop in index.around(k - 2 * PROPOSAL_WINDOW, k):
                         if prop.by == target.by and prop.outcome not in ("accepted", "deferred"):
-                            _accept(prop, k)
+                            _accept(prop, k, "gave_in")
                             prop.contested = True
                     consumed.add(k)
                 elif k - target.index <= PROPOSAL_WINDOW:
@@ -674,7 +674,11 @@ def proposals(seq: list[Turn]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         for k, kind in sorted(winner.events.items())
         if k != winner.index and k <= where and (kind == "restated" or k == winner.settler)
     ]
-    decision: dict[str, Any] = {"plan_of": winner.by, "evidence": ids}
+    decision: dict[str, Any] = {
+        "plan_of": winner.by,
+        "evidence": ids,
+        "settled": winner.events[where],
+    }
     if winner.joint:
         decision["joint"] = True
     return found, decision
