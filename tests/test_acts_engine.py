@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -289,6 +290,41 @@ def test_engine_reads_casino_as_the_reference() -> None:
     )
     assert bad_texts == []
     assert bad_conversations == []
+
+
+def _longest_first(pattern: str) -> str:
+    """``pattern`` with each verb piece written as the longest-first alternation of its words."""
+    from powerlens.language import lexicon
+
+    pieces = lexicon.word_pieces()
+    table = lexicon.macros()
+    for name in sorted(pieces, key=lambda n: -len(table[n])):
+        words = sorted(pieces[name], key=lambda w: (-len(w), w))
+        pattern = pattern.replace(table[name], "(?:" + "|".join(re.escape(w) for w in words) + ")")
+    return pattern
+
+
+def test_trie_shaped_verb_pieces_match_as_longest_first_alternations() -> None:
+    """The verb pieces are tries (fast to match); every rule that uses them matches what it
+    matches with each piece written as the longest-first alternation of the same words."""
+    from powerlens.language.lexicon import load
+    from powerlens.language.normalize import normalize
+
+    texts = [normalize(t).text for t in dict.fromkeys(AWKWARD + challenge_utterances())][:400]
+    names = ("acts.tsv", "about.tsv", "consequences.tsv", "markers.tsv")
+    rules = [r for name in names for r in load(f"acts/{name}")] + list(load("moves/sequence.tsv"))
+    patterns = [acts_module.CONDITION, acts_module.AGAINST] + [r.pattern for r in rules]
+    compared = 0
+    for pattern in patterns:
+        flat = _longest_first(pattern.pattern)
+        if flat == pattern.pattern:
+            continue
+        compared += 1
+        longest = re.compile(flat, pattern.flags)
+        for text in texts:
+            spans = [m.span() for m in pattern.finditer(text)]
+            assert spans == [m.span() for m in longest.finditer(text)], (pattern.pattern, text)
+    assert compared >= 20
 
 
 # --- the larger sample ----------------------------------------------------------------------------

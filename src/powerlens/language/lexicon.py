@@ -12,6 +12,7 @@ import re
 from functools import cache
 from importlib import resources
 
+from powerlens.language.prefilter import alternation
 from powerlens.language.rules import Rule
 
 MACRO = re.compile(r"\{([A-Z][A-Za-z_]*)\}")
@@ -72,8 +73,35 @@ def verbs() -> dict[str, tuple[dict[str, list[str]], frozenset[str]]]:
     return table
 
 
-def _alternation(words: set[str]) -> str:
-    return "(?:" + "|".join(re.escape(w) for w in sorted(words, key=lambda w: (-len(w), w))) + ")"
+@cache
+def word_pieces() -> dict[str, frozenset[str]]:
+    """The verb pieces made from verbs.tsv and their words: ``VB``, ``VBS``, ``VBING`` and
+    ``VBED`` (every verb's base, -s, -ing and -ed forms), and per class ``VB_<class>``,
+    ``ING_<class>``, ``ED_<class>`` and ``ANY_<class>`` (all its forms)."""
+    table = verbs()
+    pieces: dict[str, frozenset[str]] = {}
+    forms = {"VB": "base", "VBS": "s", "VBING": "ing", "VBED": "ed"}
+    for name, kind in forms.items():
+        pieces[name] = frozenset(w for f, _ in table.values() for w in f[kind])
+    classes = sorted({c for _, cs in table.values() for c in cs})
+    for cls in classes:
+        members = [f for f, cs in table.values() if cls in cs]
+        pieces[f"VB_{cls}"] = frozenset(w for f in members for w in f["base"])
+        pieces[f"ING_{cls}"] = frozenset(w for f in members for w in f["ing"])
+        pieces[f"ED_{cls}"] = frozenset(w for f in members for w in f["ed"])
+        pieces[f"ANY_{cls}"] = frozenset(w for f in members for k in f for w in f[k])
+    return pieces
+
+
+def _alternation(words: frozenset[str]) -> str:
+    """``words`` as one group that matches like their longest-first alternation.
+
+    The group is shaped like a trie (``prefilter.alternation``): where several words match at
+    a place they are all prefixes of the text there, so both forms try them longest first, and
+    a pattern matches the same text either way; the trie only tries the words that share the
+    letters read so far, not all thousand of them in turn.
+    """
+    return "(?:" + alternation(words) + ")"
 
 
 @cache
@@ -84,17 +112,8 @@ def macros() -> dict[str, str]:
         if len(fields) != 2:
             raise ValueError(f"acts/macros.tsv:{number}: expected name<TAB>pattern")
         raw[fields[0].strip()] = fields[1].strip()
-    table = verbs()
-    forms = {"VB": "base", "VBS": "s", "VBING": "ing", "VBED": "ed"}
-    for name, kind in forms.items():
-        raw[name] = _alternation({w for f, _ in table.values() for w in f[kind]})
-    classes = {c for _, cs in table.values() for c in cs}
-    for cls in classes:
-        members = [f for f, cs in table.values() if cls in cs]
-        raw[f"VB_{cls}"] = _alternation({w for f in members for w in f["base"]})
-        raw[f"ING_{cls}"] = _alternation({w for f in members for w in f["ing"]})
-        raw[f"ED_{cls}"] = _alternation({w for f in members for w in f["ed"]})
-        raw[f"ANY_{cls}"] = _alternation({w for f in members for k in f for w in f[k]})
+    for name, words in word_pieces().items():
+        raw[name] = _alternation(words)
     expanded: dict[str, str] = {}
 
     def resolve(name: str, seen: tuple[str, ...]) -> str:
