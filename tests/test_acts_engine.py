@@ -43,7 +43,7 @@ import powerlens.language.rules as rules_module
 import powerlens.measures.moves.detect as detect_module
 from powerlens.language import tokenize_conversation
 from powerlens.language.acts import Reading, read
-from powerlens.language.rules import Rule
+from powerlens.language.rules import Rule, Shared
 from powerlens.measures import REGISTRY, Options
 from powerlens.model import Conversation, Utterance
 from powerlens.readers import load
@@ -87,6 +87,16 @@ def reference_is_joke(text: str) -> bool:
     return rules_module.JOKE.search(text) is not None
 
 
+def reference_shared_find(
+    self: Shared, rules: tuple[Rule, ...], text: str, only: frozenset[str] | None = None
+) -> Matches:
+    return [(r, span) for r, span in scan_every_rule(rules, text) if only is None or r.name in only]
+
+
+def reference_possible(self: Shared, rules: tuple[Rule, ...], text: str) -> list[int]:
+    return list(range(len(rules)))
+
+
 REFERENCE = {
     (rules_module, "find"): scan_every_rule,
     (acts_module, "_act_matches"): reference_act_matches,
@@ -94,6 +104,11 @@ REFERENCE = {
     (rules_module, "is_joke"): reference_is_joke,
 }
 """Engine functions and their reference versions (patched wherever they were imported)."""
+METHODS = {
+    (Shared, "find"): reference_shared_find,
+    (Shared, "possible"): reference_possible,
+}
+"""Engine methods and their reference versions."""
 
 
 def _per_text_caches() -> list[Any]:
@@ -125,6 +140,8 @@ def reference_engine() -> Iterator[None]:
                     for attr, value in list(vars(loaded).items()):
                         if value is original:
                             stack.enter_context(mock.patch.object(loaded, attr, replacement))
+        for (owner, name), replacement in METHODS.items():
+            stack.enter_context(mock.patch.object(owner, name, replacement))
         clear_caches()
         try:
             yield

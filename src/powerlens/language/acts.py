@@ -28,6 +28,7 @@ and no punctuation is one clause.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
@@ -35,7 +36,7 @@ from powerlens.language.lexicon import anchored, expand, load
 from powerlens.language.normalize import Normalized, normalize
 from powerlens.language.rules import (
     Rule,
-    find,
+    Shared,
     is_hypothetical,
     is_joke,
     is_negated,
@@ -180,6 +181,25 @@ def _act_rules() -> tuple[tuple[Rule, ...], tuple[Rule, ...], frozenset[int]]:
     )
 
 
+_ALSO: list[Callable[[], tuple[tuple[Rule, ...], ...]]] = []
+
+
+def scan_with(groups: Callable[[], tuple[tuple[Rule, ...], ...]]) -> None:
+    """Have the scan of each text also serve these rule tuples (built on first use, so a
+    caller registers a function that loads them; ``rules.find`` on them then uses it)."""
+    _ALSO.append(groups)
+    _scanner.cache_clear()
+
+
+@cache
+def _scanner() -> Shared:
+    """One prefilter for every rule the reading runs (and those registered with
+    ``scan_with``): each text is scanned once for all of them."""
+    anchored_rules, free, _ = _act_rules()
+    _, about, _, markers = _rules()
+    return Shared([anchored_rules, free, about, markers, *(g for f in _ALSO for g in f())])
+
+
 STARTS = re.compile(
     r"[.!?;:,\n(…]|\s[-–—]|\s\*|[\U0001F300-\U0001FAFF\u2600-\u27BF]|where are you at |"
     r"where are you |what are you doing |\blol |\blmao |\bomg ",
@@ -196,9 +216,11 @@ def _act_matches(text: str) -> tuple[Matches, Matches]:
     starts only, the rest prefiltered in one pass (the same matches as scanning each rule over
     the whole text, at a fraction of the cost)."""
     anchored_rules, free, consequence_ids = _act_rules()
+    scanner = _scanner()
     starts = sorted({0, *(m.end() for m in STARTS.finditer(text))})
     found: list[tuple[Rule, tuple[int, int]]] = []
-    for rule in anchored_rules:
+    for index in scanner.possible(anchored_rules, text):
+        rule = anchored_rules[index]
         end = 0
         for start in starts:
             if start < end:
@@ -208,7 +230,7 @@ def _act_matches(text: str) -> tuple[Matches, Matches]:
                 found.append((rule, match.span()))
                 end = match.end()
     consequences: Matches = []
-    for rule, span in find(free, text):
+    for rule, span in scanner.find(free, text):
         (consequences if id(rule) in consequence_ids else found).append((rule, span))
     return found, consequences
 
@@ -396,26 +418,18 @@ def topics_of(text: str, only: frozenset[str] | None = None) -> tuple[Topic, ...
     norm = normalize(text)
     body = norm.text
     spans = list(_clause_spans(body))
-    rules = _rules()[1]
-    if only is not None:
-        rules = _subset(only)
     topics = [
         Topic(rule.label, span, _clause_of(spans, span[0]), rule.score, rule.name)
-        for rule, span in find(rules, body)
+        for rule, span in _scanner().find(_rules()[1], body, only)
         if span[1] > span[0] and not (is_reported(body, span[0]) or is_hypothetical(body, span[0]))
     ]
     return tuple(_topic_to_original(norm, t) for t in sorted(topics, key=lambda t: t.span))
 
 
-@cache
-def _subset(names: frozenset[str]) -> tuple[Rule, ...]:
-    return tuple(r for r in _rules()[1] if r.name in names)
-
-
 @lru_cache(maxsize=16384)
 def marks_of(text: str) -> frozenset[str]:
     """The marks on a whole message (joke, care, requested, imposing, autonomy, warmth...)."""
-    return frozenset(rule.label for rule, _ in find(_rules()[3], normalize(text).text))
+    return frozenset(rule.label for rule, _ in _scanner().find(_rules()[3], normalize(text).text))
 
 
 def _trim(norm: Normalized, text: str, span: tuple[int, int]) -> tuple[int, int]:

@@ -32,6 +32,7 @@ from __future__ import annotations
 import importlib
 import re
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 try:
@@ -58,10 +59,20 @@ def fold(text: str) -> str:
     return text.lower() if text.isascii() else text.translate(_FOLD).lower()
 
 
+@lru_cache(maxsize=4096)
 def _char(code: int) -> str | None:
-    """A pattern literal as it appears in folded text, or None when it cannot be a needle."""
+    """A pattern literal as it appears in folded text, or None when it cannot be a needle.
+
+    ASCII characters fold to lowercase. Other characters qualify when they have no case and are
+    not word characters (emoji, currency signs, dashes, quotation marks): ``re`` matches such
+    a literal only to itself, even case-insensitively, and ``fold`` leaves it as it is.
+    """
     char = chr(code)
-    return char.lower() if char.isascii() or char in CASELESS else None
+    if char.isascii() or char in CASELESS:
+        return char.lower()
+    if char.lower() == char == char.upper() and not (char.isalnum() or char == "_"):
+        return char
+    return None
 
 
 def _best(candidates: Iterable[Strings | None]) -> Strings | None:
@@ -82,10 +93,17 @@ def _sequence(items: Sequence[Any]) -> tuple[Strings | None, Strings | None]:
     Adjacent items with finite string sets are joined into longer literals; zero-width items
     (anchors, lookarounds) join too, since they consume nothing.
     """
+    exact, candidates = _required(items)
+    return exact, _best(candidates)
+
+
+def _required(items: Sequence[Any]) -> tuple[Strings | None, list[Strings]]:
+    """(exact strings the sequence can match, or None; every set of strings found one of which
+    each match contains: the literal runs, and what its parts require)."""
     run: Strings = frozenset({""})
     exact = True
     candidates: list[Strings | None] = []
-    for op, av in items:
+    for op, av in _literal_runs(items):
         strings, needles, head = _node(op, av)
         joined = _concat(run, strings) if strings is not None else None
         if joined is not None:
@@ -97,11 +115,33 @@ def _sequence(items: Sequence[Any]) -> tuple[Strings | None, Strings | None]:
         candidates += [run, extended, needles]
         run = strings or head or frozenset({""})
     candidates.append(run)
-    return (run if exact else None), _best(candidates)
+    return (run if exact else None), [c for c in candidates if c and "" not in c]
+
+
+RUN = object()
+"""A stretch of adjacent literals, joined into one item before the analysis (``_literal_runs``)."""
+
+
+def _literal_runs(items: Sequence[Any]) -> list[tuple[Any, Any]]:
+    """The items with each stretch of adjacent needle literals joined into one ``RUN`` item
+    (the same strings as joining them one by one, built once)."""
+    joined: list[tuple[Any, Any]] = []
+    for op, av in items:
+        char = _char(av) if op is _OPS.LITERAL else None
+        if char is None:
+            joined.append((op, av))
+        elif joined and joined[-1][0] is RUN:
+            joined[-1] = (RUN, joined[-1][1] + char)
+        else:
+            joined.append((RUN, char))
+    return joined
 
 
 def _node(op: Any, av: Any) -> tuple[Strings | None, Strings | None, Strings | None]:
     """(exact strings, needles, strings a match must start and end with) for one parsed item."""
+    if op is RUN:
+        run: Strings = frozenset({av})
+        return run, run, None
     if op is _OPS.LITERAL:
         char = _char(av)
         one = None if char is None else frozenset({char})
@@ -131,13 +171,27 @@ def _node(op: Any, av: Any) -> tuple[Strings | None, Strings | None, Strings | N
     return None, None, None
 
 
+@lru_cache(maxsize=4096)
 def _parse(pattern: re.Pattern[str]) -> list[Any] | None:
+    """The parsed pattern as plain lists and tuples (kept: each analysis below reads it)."""
     if _PARSER is None:
         return None
     try:
-        return list(_PARSER.parse(pattern.pattern, pattern.flags))
+        parsed = _PARSER.parse(pattern.pattern, pattern.flags)
     except Exception:  # noqa: BLE001 - an unparsable pattern just gets no prefilter
         return None
+    return _lists(parsed)  # type: ignore[no-any-return]
+
+
+def _lists(node: Any) -> Any:
+    """A parse tree with every ``SubPattern`` made a plain list (quicker to walk)."""
+    if isinstance(node, _PARSER.SubPattern):
+        return [(op, _lists(av)) for op, av in node.data]
+    if isinstance(node, tuple):
+        return tuple(_lists(part) for part in node)
+    if isinstance(node, list):
+        return [_lists(part) for part in node]
+    return node
 
 
 def needles(pattern: re.Pattern[str]) -> Strings | None:
@@ -306,76 +360,160 @@ def alternation(words: Iterable[str], space: str = r"\ ") -> str:
     return emit(trie)
 
 
-class Prefilter:
-    """Which of a sequence of patterns can match a text, found in one or two scans of it.
+MAX_NEEDLES = 32
+"""A branch's needle set larger than this is cut to shorter prefixes (no shorter than
+``SHORTEST_CUT``): still strings every match contains, a little less selective, and far fewer
+for the scan to build."""
+SHORTEST_CUT = 4
+TOKEN = re.compile(r"\w+")
+"""Whole words: maximal runs of word characters (what ``\\b...\\b`` delimits)."""
 
-    A word pattern's matches come straight from the word scan. Another pattern is run only
-    if the word scan saw one of its first words or the substring scan one of its needles,
-    whichever filters better (a whole word beats a substring no longer than it); a pattern
-    with neither is always run. With ``words=False`` only substrings are used: then a pattern
-    passed over is known not to match any stretch of the text either (whole words in the
-    text need not be whole words in a stretch cut from it).
+
+class Branch(NamedTuple):
+    """What every match of one top-level branch of a pattern needs."""
+
+    first: Strings | None
+    """Words one of which begins every match (None: unknown)."""
+    needles: Strings | None
+    """Strings one of which every match contains (None: unknown)."""
+
+
+class Analysis(NamedTuple):
+    """What a prefilter knows about one pattern."""
+
+    words: Strings | None
+    """A word pattern's words (its matches are exactly these whole words), else None."""
+    branches: tuple[Branch, ...] | None
+    """The needs of each top-level branch; None when some branch needs nothing known."""
+
+
+def _compact(strings: Strings) -> Strings:
+    """A needle set cut to prefixes until it has at most ``MAX_NEEDLES`` strings."""
+    size = max(map(len, strings))
+    while len(strings) > MAX_NEEDLES and size > SHORTEST_CUT:
+        size -= 1
+        strings = frozenset(s[:size] for s in strings)
+    return strings
+
+
+def _alternatives(items: list[Any]) -> list[list[Any]]:
+    """The top-level branches of a parsed pattern, each with the prefix they share (the parser
+    factors a common prefix out of ``\\bfoo|\\bbar``), or the whole pattern as one branch."""
+    if len(items) == 1 and items[0][0] is _OPS.SUBPATTERN:
+        av = items[0][1]
+        if not av[1] and not av[2]:
+            return _alternatives(list(av[3]))
+    if items and items[-1][0] is _OPS.BRANCH:
+        return [[*items[:-1], *alternative] for alternative in items[-1][1][1]]
+    return [items]
+
+
+@lru_cache(maxsize=4096)
+def analyse(pattern: re.Pattern[str]) -> Analysis:
+    """Word set, or per top-level branch first words and needles, from one parse."""
+    items = _parse(pattern)
+    if items is None:
+        return Analysis(None, None)
+    words = word_set(pattern)
+    if words is not None:
+        return Analysis(words, None)
+    branches = []
+    for alternative in _alternatives(items):
+        first = None
+        if not pattern.flags & (re.ASCII | re.LOCALE):
+            first = _first(alternative, frozenset({""}), guarded=False)
+        required = _required(alternative)[1]
+        found = _best(c for c in required if len(c) <= MAX_NEEDLES)
+        if found is None or min(map(len, found)) < SHORTEST_CUT:
+            found = _best([*(_compact(c) for c in required), *([found] if found else [])])
+        if first is None and found is None:
+            return Analysis(None, None)
+        branches.append(Branch(first, found))
+    return Analysis(None, tuple(branches))
+
+
+class Prefilter:
+    """Which of a sequence of patterns can match a text, found in two scans of it.
+
+    A word pattern's matches come straight from the word scan. Every other pattern is split
+    into its top-level branches; a branch can match only if the substring scan finds one of its
+    needles and the word scan one of its first words (of those it has). A pattern runs only if
+    one of its branches can match, and when every branch has first words, only where they
+    start. A pattern with a branch that needs nothing known is always run.
     """
 
-    def __init__(self, patterns: Sequence[re.Pattern[str]], *, words: bool = True) -> None:
-        exact = [word_set(p) if words else None for p in patterns]
+    def __init__(self, patterns: Sequence[re.Pattern[str]]) -> None:
         word_patterns: dict[str, list[int]] = {}
-        word_triggers: dict[str, list[int]] = {}
+        by_word: dict[str, set[int]] = {}  # branches without needles, by first word
         by_needle: dict[str, set[int]] = {}
         always: set[int] = set()
+        self.branch_of: list[tuple[int, Strings | None, bool]] = []
+        """Per branch: its pattern, its first words, whether the pattern runs anywhere."""
         for index, pattern in enumerate(patterns):
-            if exact[index] is not None:
-                for word in exact[index] or ():
+            analysis = analyse(pattern)
+            if analysis.words is not None:
+                for word in analysis.words:
                     word_patterns.setdefault(word, []).append(index)
                 continue
-            found, first = needles(pattern), first_words(pattern) if words else None
-            if first is not None and (found is None or _shortest(first) >= _shortest(found)):
-                # A whole word filters at least as well as a substring of the same length.
-                for word in first:
-                    word_triggers.setdefault(word, []).append(index)
-            elif found is not None:
-                for needle in found:
-                    by_needle.setdefault(needle, set()).add(index)
-            else:
+            if analysis.branches is None:
                 always.add(index)
+                continue
+            anywhere = any(b.first is None for b in analysis.branches)
+            for branch in analysis.branches:
+                number = len(self.branch_of)
+                self.branch_of.append((index, branch.first, anywhere))
+                if branch.needles is not None:
+                    for needle in branch.needles:
+                        by_needle.setdefault(needle, set()).add(number)
+                else:
+                    for word in branch.first or ():
+                        by_word.setdefault(word, set()).add(number)
         self.always = frozenset(always)
         # The scan reports the longest needle at each position; the shorter needles that are
-        # its prefixes occur there too, so each needle stands for all its prefixes' patterns.
-        self.patterns_of: dict[str, frozenset[int]] = {
+        # its prefixes occur there too, so each needle stands for all its prefixes' branches.
+        self.branches_of: dict[str, frozenset[int]] = {
             needle: frozenset().union(
                 *(by_needle.get(needle[:k], ()) for k in range(1, len(needle) + 1))
             )
             for needle in by_needle
         }
         self.scan = re.compile(f"(?=({alternation(by_needle)}))") if by_needle else None
-        self.word_index: dict[str, tuple[list[int], list[int]]] = {
-            word: (word_patterns.get(word, []), word_triggers.get(word, []))
-            for word in word_patterns.keys() | word_triggers.keys()
-        }
-        """For each word of the word scan: the word patterns that hold it (their matches), and
-        the patterns it lets through."""
-        self.words = (
-            re.compile(rf"\b(?:{alternation(self.word_index)})\b") if self.word_index else None
-        )
+        self.by_word = {word: frozenset(found) for word, found in by_word.items()}
+        self.word_patterns = word_patterns
 
     def select(self, text: str) -> Selection:
         """What the scans of ``text`` say about each pattern (a pattern in none of the three
         parts of the answer cannot match)."""
-        spans: dict[int, list[tuple[int, int]]] = {}
-        starts: dict[int, list[int]] = {}
-        chosen = set(self.always)
         folded = fold(text)
-        if self.words is not None:
-            # Folding keeps each character's place and word-ness: spans carry over.
-            for match in self.words.finditer(folded):
-                matched, triggered = self.word_index[match.group()]
-                for index in matched:
-                    spans.setdefault(index, []).append(match.span())
-                for index in triggered:
-                    starts.setdefault(index, []).append(match.start())
+        spans: dict[int, list[tuple[int, int]]] = {}
+        at: dict[str, list[int]] = {}
+        # Folding keeps each character's place and word-ness: spans carry over.
+        for match in TOKEN.finditer(folded):
+            at.setdefault(match.group(), []).append(match.start())
+        for word in at.keys() & self.word_patterns.keys():
+            length = len(word)
+            for index in self.word_patterns[word]:
+                spans[index] = [(start, start + length) for start in at[word]]
+        live: set[int] = set()
         if self.scan is not None:
-            for needle in set(self.scan.findall(folded)):
-                chosen |= self.patterns_of[needle]
+            live = live.union(*(self.branches_of[n] for n in set(self.scan.findall(folded))))
+        live.update(*(self.by_word[w] for w in at.keys() & self.by_word.keys()))
+        chosen = set(self.always)
+        starts: dict[int, list[int]] = {}
+        for branch in live:
+            index, first, anywhere = self.branch_of[branch]
+            if first is None:
+                chosen.add(index)
+                continue
+            words = first.intersection(at)
+            if not words:
+                continue
+            if anywhere:
+                chosen.add(index)
+                continue
+            starts.setdefault(index, []).extend(p for w in words for p in at[w])
+        for places in starts.values():
+            places.sort()
         return Selection(spans, starts, chosen)
 
 
@@ -385,6 +523,7 @@ class Selection(NamedTuple):
     spans: dict[int, list[tuple[int, int]]]
     """Word patterns: their match spans, in order."""
     starts: dict[int, list[int]]
-    """Patterns with first words: where those words start, the only places a match can."""
+    """Patterns whose every branch has first words: where those words start (in branches whose
+    needles occur), the only places a match can; in order, perhaps repeated."""
     candidates: set[int]
     """Other patterns that may match anywhere."""

@@ -15,12 +15,12 @@ a joke marked as such.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property, lru_cache
 from importlib import resources
 
-from powerlens.language.prefilter import Prefilter, alternation, fold, needles
+from powerlens.language.prefilter import Prefilter, Selection, alternation, fold, needles
 
 
 @dataclass(frozen=True)
@@ -79,21 +79,88 @@ def find(rules: tuple[Rule, ...], text: str) -> Iterator[tuple[Rule, tuple[int, 
     The prefilter (``language.prefilter``) says which rules can match and where: word rules
     come from one combined scan, rules with known first words are tried only where those
     words start, other rules are scanned only if their needles occur. The matches are those
-    of scanning each rule's pattern over the whole text.
+    of scanning each rule's pattern over the whole text. A tuple that is part of a ``Shared``
+    scan uses that scan's answer for the text.
     """
+    shared = _SHARED.get(id(rules))
+    if shared is not None and shared.covers(rules):
+        return shared.find(rules, text)
     found = prefilter(rules).select(text)
+    selected = found.spans.keys() | found.starts.keys() | found.candidates
+    return _run(rules, text, found, [(index, index) for index in sorted(selected)])
+
+
+def _run(
+    rules: tuple[Rule, ...], text: str, found: Selection, chosen: list[tuple[int, int]]
+) -> Iterator[tuple[Rule, tuple[int, int]]]:
+    """The matches of the ``chosen`` rules: (index in ``rules``, place among the patterns
+    ``found`` is about), in order."""
     scanned: dict[int, list[tuple[int, int]]] = {}  # rules sharing a pattern scan it once
-    for index in sorted(found.spans.keys() | found.starts.keys() | found.candidates):
+    for index, place in chosen:
         rule = rules[index]
-        spans = found.spans.get(index) or scanned.get(id(rule.pattern))
+        spans = found.spans.get(place) or scanned.get(id(rule.pattern))
         if spans is None:
-            if index in found.starts:
-                spans = _matches_from(rule.pattern, text, found.starts[index])
+            if place in found.starts:
+                spans = _matches_from(rule.pattern, text, found.starts[place])
             else:
                 spans = [m.span() for m in rule.pattern.finditer(text) if m.end() > m.start()]
             scanned[id(rule.pattern)] = spans
         for span in spans:
             yield rule, span
+
+
+class Shared:
+    """Several rule tuples (``groups``) with one prefilter: one pass over a text serves them
+    all, and its answer is kept for the next group asked about the same text.
+
+    ``find(group, text)`` gives what ``find`` gives for the group alone.
+    """
+
+    def __init__(self, groups: Sequence[tuple[Rule, ...]]) -> None:
+        every: list[Rule] = []
+        place: dict[int, int] = {}
+        self.places: dict[int, tuple[tuple[Rule, ...], dict[int, int]]] = {}
+        """Per group (by identity): the group, and for each place of its rules, its index."""
+        for group in groups:
+            for rule in group:
+                if id(rule) not in place:
+                    place[id(rule)] = len(every)
+                    every.append(rule)
+            index_of = {place[id(rule)]: index for index, rule in enumerate(group)}
+            self.places[id(group)] = (group, index_of)
+        self.prefilter = Prefilter([rule.pattern for rule in every])
+        self.select = lru_cache(maxsize=16384)(self.prefilter.select)
+        for group in groups:
+            _SHARED[id(group)] = self
+
+    def covers(self, rules: tuple[Rule, ...]) -> bool:
+        """True when ``rules`` is one of the groups."""
+        entry = self.places.get(id(rules))
+        return entry is not None and entry[0] is rules
+
+    def find(
+        self, rules: tuple[Rule, ...], text: str, only: frozenset[str] | None = None
+    ) -> Iterator[tuple[Rule, tuple[int, int]]]:
+        """``find(rules, text)`` for one of the groups (only the rules named in ``only``)."""
+        found = self.select(text)
+        chosen = self._chosen(rules, found)
+        group = self.places[id(rules)][0]
+        if only is not None:
+            chosen = [(index, place) for index, place in chosen if group[index].name in only]
+        return _run(group, text, found, chosen)
+
+    def possible(self, rules: tuple[Rule, ...], text: str) -> list[int]:
+        """The indices of the rules of a group that the prefilter lets run on ``text``."""
+        return [index for index, _ in self._chosen(rules, self.select(text))]
+
+    def _chosen(self, rules: tuple[Rule, ...], found: Selection) -> list[tuple[int, int]]:
+        index_of = self.places[id(rules)][1]
+        selected = found.spans.keys() | found.starts.keys() | found.candidates
+        return sorted((index_of[p], p) for p in selected if p in index_of)
+
+
+_SHARED: dict[int, Shared] = {}
+"""The shared scan of each rule tuple that is a group of one (by identity)."""
 
 
 def _matches_from(pattern: re.Pattern[str], text: str, starts: list[int]) -> list[tuple[int, int]]:

@@ -24,7 +24,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
-from powerlens.language.acts import Reading, read
+from powerlens.language.acts import Reading, read, scan_with
+from powerlens.language.lexicon import load
 from powerlens.language.rules import Rule, discount, find, is_joke, load_rules
 from powerlens.measures.moves.control import (
     COMMANDS,
@@ -197,6 +198,15 @@ def _all_rules() -> tuple[tuple[Rule, ...], dict[int, str]]:
     every = tuple(rule for family in RULE_FILES for rule in rules(family))
     family_of = {id(rule): family for family in RULE_FILES for rule in rules(family)}
     return every, family_of
+
+
+def _scanned_with_acts() -> tuple[tuple[Rule, ...], ...]:
+    """The rule tuples the speech-act reading's scan of a text also serves: every family's
+    rules here, and the sequence cues (``moves/sequence.tsv``) the turn structures read."""
+    return _all_rules()[0], load("moves/sequence.tsv")
+
+
+scan_with(_scanned_with_acts)
 
 
 @lru_cache(maxsize=65536)
