@@ -80,17 +80,15 @@ class EveryCue:
     def __init__(self, text: str) -> None:
         self.text = text
 
-    quotes = reporting = hypothetical = negation = True
+    quotes = reporting = hypothetical = negation = joke = True
 
 
 def reference_is_joke(text: str) -> bool:
     return rules_module.JOKE.search(text) is not None
 
 
-def reference_shared_find(
-    self: Shared, rules: tuple[Rule, ...], text: str, only: frozenset[str] | None = None
-) -> Matches:
-    return [(r, span) for r, span in scan_every_rule(rules, text) if only is None or r.name in only]
+def reference_shared_find(self: Shared, rules: tuple[Rule, ...], text: str) -> Matches:
+    return scan_every_rule(rules, text)
 
 
 def reference_possible(self: Shared, rules: tuple[Rule, ...], text: str) -> list[int]:
@@ -342,6 +340,42 @@ def test_trie_shaped_verb_pieces_match_as_longest_first_alternations() -> None:
             spans = [m.span() for m in pattern.finditer(text)]
             assert spans == [m.span() for m in longest.finditer(text)], (pattern.pattern, text)
     assert compared >= 20
+
+
+def test_folded_text_keeps_what_case_insensitive_patterns_see() -> None:
+    """The premises of ``prefilter.on_folded`` (a lowercase pattern run without IGNORECASE on
+    ``fold(text)`` matches as the pattern run case-insensitively on the text), over every code
+    point: folding keeps whether a character is a word, space or digit character; a character
+    folds to an ASCII character only if it matches it case-insensitively; and a character that
+    folds to an uncased one is that character."""
+    import sys as system
+
+    from powerlens.language.prefilter import fold
+
+    classes = [re.compile(r"\w"), re.compile(r"\s"), re.compile(r"\d")]
+    for code in range(system.maxunicode + 1):
+        char = chr(code)
+        folded = fold(char)
+        assert len(folded) == 1, hex(code)
+        for cls in classes:
+            assert bool(cls.match(char)) == bool(cls.match(folded)), hex(code)
+        if folded.isascii():
+            assert re.fullmatch(re.escape(folded), char, re.IGNORECASE), hex(code)
+        elif folded.lower() == folded == folded.upper():
+            assert folded == char, hex(code)
+
+
+def test_folded_patterns_only_for_lowercase_case_insensitive_patterns() -> None:
+    from powerlens.language.prefilter import on_folded
+
+    assert on_folded(re.compile(r"\bsend me (?:a|the) photo\b|£\d+", re.I)) is not None
+    assert on_folded(re.compile(r"[\U0001F300-\U0001FAFF]+|[a-z]'s", re.I)) is not None
+    assert on_folded(re.compile(r"\bSend\b", re.I)) is None  # an uppercase letter
+    assert on_folded(re.compile(r"[A-Z]", re.I)) is None
+    assert on_folded(re.compile(r"caf\u00e9", re.I)) is None  # a cased non-ASCII letter
+    assert on_folded(re.compile(r"(a)\1", re.I)) is None  # a back-reference
+    assert on_folded(re.compile(r"a(?-i:b)", re.I)) is None  # inline flags
+    assert on_folded(re.compile(r"send")) is None  # case-sensitive already
 
 
 # --- the larger sample ----------------------------------------------------------------------------

@@ -41,6 +41,7 @@ from powerlens.language.rules import (
     is_joke,
     is_negated,
     is_reported,
+    runnable,
 )
 
 CLAUSE_END = re.compile(
@@ -211,21 +212,31 @@ STARTS = re.compile(
 Matches = list[tuple[Rule, tuple[int, int]]]
 
 
+def _clause_starts(text: str, folded: str) -> list[int]:
+    """Where clauses of ``text`` start (``STARTS``; found on the folded text when it can be)."""
+    pattern, on_folded = runnable(STARTS)
+    return sorted({0, *(m.end() for m in pattern.finditer(folded if on_folded else text))})
+
+
 def _act_matches(text: str) -> tuple[Matches, Matches]:
     """Every act rule match, and every consequence rule match: anchored rules tried at clause
     starts only, the rest prefiltered in one pass (the same matches as scanning each rule over
     the whole text, at a fraction of the cost)."""
     anchored_rules, free, consequence_ids = _act_rules()
     scanner = _scanner()
-    starts = sorted({0, *(m.end() for m in STARTS.finditer(text))})
     found: list[tuple[Rule, tuple[int, int]]] = []
-    for index in scanner.possible(anchored_rules, text):
+    folded = scanner.read(text).folded
+    possible = scanner.possible(anchored_rules, text)
+    starts = _clause_starts(text, folded) if possible else []
+    for index in possible:
         rule = anchored_rules[index]
+        pattern, on_folded = runnable(rule.pattern)
+        where = folded if on_folded else text
         end = 0
         for start in starts:
             if start < end:
                 continue
-            match = rule.pattern.match(text, start)
+            match = pattern.match(where, start)
             if match is not None and match.end() > match.start():
                 found.append((rule, match.span()))
                 end = match.end()
@@ -418,12 +429,20 @@ def topics_of(text: str, only: frozenset[str] | None = None) -> tuple[Topic, ...
     norm = normalize(text)
     body = norm.text
     spans = list(_clause_spans(body))
+    scanner = _scanner()
+    rules = _rules()[1] if only is None else _subset(only)
+    scanner.include(rules)
     topics = [
         Topic(rule.label, span, _clause_of(spans, span[0]), rule.score, rule.name)
-        for rule, span in _scanner().find(_rules()[1], body, only)
+        for rule, span in scanner.find(rules, body)
         if span[1] > span[0] and not (is_reported(body, span[0]) or is_hypothetical(body, span[0]))
     ]
     return tuple(_topic_to_original(norm, t) for t in sorted(topics, key=lambda t: t.span))
+
+
+@cache
+def _subset(names: frozenset[str]) -> tuple[Rule, ...]:
+    return tuple(r for r in _rules()[1] if r.name in names)
 
 
 @lru_cache(maxsize=16384)

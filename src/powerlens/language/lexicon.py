@@ -13,7 +13,7 @@ from functools import cache
 from importlib import resources
 
 from powerlens.language.prefilter import alternation
-from powerlens.language.rules import Rule
+from powerlens.language.rules import Rule, lazy
 
 MACRO = re.compile(r"\{([A-Z][A-Za-z_]*)\}")
 VOWELS = "aeiou"
@@ -205,7 +205,7 @@ def load(resource: str) -> tuple[Rule, ...]:
         else:
             raise ValueError(f"{resource}:{number}: expected 4 or 5 tab-separated fields")
         try:
-            compiled = re.compile(expand(pattern), re.IGNORECASE)
+            compiled = lazy(expand(pattern), re.IGNORECASE, f"{resource}:{number}")
         except (re.error, ValueError) as error:
             raise ValueError(f"{resource}:{number}: bad pattern: {error}") from None
         rules.append(Rule(name, label, subtype, float(score), compiled))

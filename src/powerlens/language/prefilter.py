@@ -32,14 +32,15 @@ from __future__ import annotations
 import importlib
 import re
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
-from typing import Any, NamedTuple
+from functools import cache
+from typing import Any, NamedTuple, overload
 
 try:
     _PARSER: Any = importlib.import_module("re._parser")
     _OPS: Any = importlib.import_module("re._constants")
+    _COMPILER: Any = importlib.import_module("re._compiler")
 except ImportError:  # pragma: no cover - other Python implementations
-    _PARSER = _OPS = None
+    _PARSER = _OPS = _COMPILER = None
 
 MAX_STRINGS = 256
 """Largest set of alternative strings tracked for one stretch of a pattern."""
@@ -59,7 +60,7 @@ def fold(text: str) -> str:
     return text.lower() if text.isascii() else text.translate(_FOLD).lower()
 
 
-@lru_cache(maxsize=4096)
+@cache
 def _char(code: int) -> str | None:
     """A pattern literal as it appears in folded text, or None when it cannot be a needle.
 
@@ -171,16 +172,24 @@ def _node(op: Any, av: Any) -> tuple[Strings | None, Strings | None, Strings | N
     return None, None, None
 
 
-@lru_cache(maxsize=4096)
-def _parse(pattern: re.Pattern[str]) -> list[Any] | None:
-    """The parsed pattern as plain lists and tuples (kept: each analysis below reads it)."""
+@cache
+def parsed(source: str, flags: int) -> Any:
+    """``re``'s parse of a pattern, read as if without ``IGNORECASE`` (which changes nothing in
+    the parse but the flags it records), or None without ``re._parser``. Raises ``re.error``
+    for bad syntax. Kept: the analyses below and ``on_folded`` all start from it."""
     if _PARSER is None:
         return None
+    return _PARSER.parse(source, flags & ~re.IGNORECASE)
+
+
+@cache
+def _parse(pattern: re.Pattern[str]) -> list[Any] | None:
+    """The parsed pattern as plain lists and tuples (kept: each analysis below reads it)."""
     try:
-        parsed = _PARSER.parse(pattern.pattern, pattern.flags)
+        tree = parsed(pattern.pattern, pattern.flags)
     except Exception:  # noqa: BLE001 - an unparsable pattern just gets no prefilter
         return None
-    return _lists(parsed)  # type: ignore[no-any-return]
+    return None if tree is None else _lists(tree)
 
 
 def _lists(node: Any) -> Any:
@@ -360,11 +369,10 @@ def alternation(words: Iterable[str], space: str = r"\ ") -> str:
     return emit(trie)
 
 
-MAX_NEEDLES = 32
-"""A branch's needle set larger than this is cut to shorter prefixes (no shorter than
-``SHORTEST_CUT``): still strings every match contains, a little less selective, and far fewer
-for the scan to build."""
-SHORTEST_CUT = 4
+NEEDLE_CHARS = 8
+"""Needles are cut to their first eight characters: a match still holds one of them, almost
+no text holds one that would not have held the whole needle, and the scan (a trie of all of
+them) is a fraction of the size to build and quicker to run."""
 TOKEN = re.compile(r"\w+")
 """Whole words: maximal runs of word characters (what ``\\b...\\b`` delimits)."""
 
@@ -387,13 +395,9 @@ class Analysis(NamedTuple):
     """The needs of each top-level branch; None when some branch needs nothing known."""
 
 
-def _compact(strings: Strings) -> Strings:
-    """A needle set cut to prefixes until it has at most ``MAX_NEEDLES`` strings."""
-    size = max(map(len, strings))
-    while len(strings) > MAX_NEEDLES and size > SHORTEST_CUT:
-        size -= 1
-        strings = frozenset(s[:size] for s in strings)
-    return strings
+def _cut(strings: Strings) -> Strings:
+    """A needle set with each needle cut to ``NEEDLE_CHARS`` characters."""
+    return frozenset(s[:NEEDLE_CHARS] for s in strings)
 
 
 def _alternatives(items: list[Any]) -> list[list[Any]]:
@@ -408,7 +412,7 @@ def _alternatives(items: list[Any]) -> list[list[Any]]:
     return [items]
 
 
-@lru_cache(maxsize=4096)
+@cache
 def analyse(pattern: re.Pattern[str]) -> Analysis:
     """Word set, or per top-level branch first words and needles, from one parse."""
     items = _parse(pattern)
@@ -422,99 +426,218 @@ def analyse(pattern: re.Pattern[str]) -> Analysis:
         first = None
         if not pattern.flags & (re.ASCII | re.LOCALE):
             first = _first(alternative, frozenset({""}), guarded=False)
-        required = _required(alternative)[1]
-        found = _best(c for c in required if len(c) <= MAX_NEEDLES)
-        if found is None or min(map(len, found)) < SHORTEST_CUT:
-            found = _best([*(_compact(c) for c in required), *([found] if found else [])])
+        found = _best(_cut(c) for c in _required(alternative)[1])
         if first is None and found is None:
             return Analysis(None, None)
         branches.append(Branch(first, found))
     return Analysis(None, tuple(branches))
 
 
+def _same_folded(char: str) -> bool:
+    """A pattern character that matches, case-insensitively, exactly the characters that
+    ``fold`` makes it: a lowercase ASCII character, or one without case."""
+    if char.isascii():
+        return not char.isupper()
+    return char.lower() == char == char.upper()
+
+
+def _case_free(node: Any) -> bool:
+    """True when a parsed pattern's characters all pass ``_same_folded`` and it uses no inline
+    flags and no back-references (whose case-insensitive comparison folding would not keep)."""
+    if isinstance(node, list):
+        return all(_case_free(item) for item in node)
+    op, av = node
+    if op in (_OPS.LITERAL, _OPS.NOT_LITERAL):
+        return _same_folded(chr(av))
+    if op is _OPS.RANGE:
+        low, high = av
+        return high - low < 65536 and all(_same_folded(chr(c)) for c in range(low, high + 1))
+    if op is _OPS.IN:
+        return all(_case_free(member) for member in av)
+    if op is _OPS.SUBPATTERN:
+        return not av[1] and not av[2] and _case_free(av[3])
+    if op is _OPS.BRANCH:
+        return all(_case_free(alternative) for alternative in av[1])
+    if op in (_OPS.MAX_REPEAT, _OPS.MIN_REPEAT, _OPS.POSSESSIVE_REPEAT):
+        return _case_free(av[2])
+    if op in (_OPS.ASSERT, _OPS.ASSERT_NOT):
+        return _case_free(av[1])
+    if op is _OPS.ATOMIC_GROUP:
+        return _case_free(av)
+    return op in (_OPS.AT, _OPS.CATEGORY, _OPS.ANY, _OPS.NEGATE)
+
+
+@cache
+def on_folded(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
+    """``pattern`` without ``IGNORECASE``, to run on ``fold(text)``: the same matches at the same
+    places, found faster (case-sensitive literals let ``re`` skip alternatives at a glance).
+
+    Only for case-insensitive patterns written in lowercase (``_case_free``); None otherwise.
+    Folding keeps each character's place and whether it is a word, space or digit character,
+    and a character matches a lowercase ASCII letter case-insensitively exactly when it folds
+    to it (``tests/test_moves_prefilter.py`` checks both over every code point).
+    """
+    if not pattern.flags & re.IGNORECASE or pattern.flags & (re.ASCII | re.LOCALE):
+        return None
+    items = _parse(pattern)
+    if items is None or not _case_free(items):
+        return None
+    flags = pattern.flags & ~re.IGNORECASE
+    try:  # compiled from the parse already made, not parsed again
+        return _COMPILER.compile(parsed(pattern.pattern, pattern.flags), flags)  # type: ignore[no-any-return]
+    except Exception:  # noqa: BLE001 - the public route gives the same pattern
+        return re.compile(pattern.pattern, flags)
+
+
+class Found(NamedTuple):
+    """What one reading of a text finds, for any prefilter that shares the scan."""
+
+    folded: str
+    """The text, folded (``fold``)."""
+    needles: frozenset[str]
+    """The longest needle of the scan at each place where one starts."""
+    at: dict[str, list[int]]
+    """Each whole word of the folded text, with where it starts."""
+
+
+class Scan:
+    """One reading of a text for every prefilter built on it: the text folded, its needles
+    found by one scan (a lookahead over a trie of all of them), its words by another."""
+
+    def __init__(self, needles: Iterable[str]) -> None:
+        self.needles = frozenset(needles)
+        self.regex = re.compile(f"(?=({alternation(self.needles)}))") if self.needles else None
+
+    def read(self, text: str) -> Found:
+        folded = fold(text)
+        found = frozenset(self.regex.findall(folded)) if self.regex is not None else frozenset()
+        at: dict[str, list[int]] = {}
+        # Folding keeps each character's place and word-ness: places carry over.
+        for match in TOKEN.finditer(folded):
+            at.setdefault(match.group(), []).append(match.start())
+        return Found(folded, found, at)
+
+
+@overload
+def needles_of(patterns: Iterable[re.Pattern[str]]) -> set[str]: ...
+
+
+@overload
+def needles_of(patterns: Iterable[re.Pattern[str]], every: bool) -> set[str] | None: ...
+
+
+def needles_of(patterns: Iterable[re.Pattern[str]], every: bool = False) -> set[str] | None:
+    """The needles the prefilters of these patterns look for (to build a shared ``Scan``).
+
+    With ``every``, None unless every match of every pattern holds one of them (a pattern
+    whose branches all have needles; a word pattern counts by its words).
+    """
+    found: set[str] = set()
+    for pattern in patterns:
+        analysis = analyse(pattern)
+        if every and analysis.words is not None:
+            found.update(_cut(analysis.words))
+            continue
+        branches = analysis.branches or ()
+        if every and (not branches or any(b.needles is None for b in branches)):
+            return None
+        for branch in branches:
+            found.update(branch.needles or ())
+    return found
+
+
 class Prefilter:
     """Which of a sequence of patterns can match a text, found in two scans of it.
 
-    A word pattern's matches come straight from the word scan. Every other pattern is split
-    into its top-level branches; a branch can match only if the substring scan finds one of its
-    needles and the word scan one of its first words (of those it has). A pattern runs only if
-    one of its branches can match, and when every branch has first words, only where they
-    start. A pattern with a branch that needs nothing known is always run.
+    A word pattern's matches come straight from the text's words. Another pattern is run only
+    if the text holds one of its first words (and then only where they start) or the substring
+    scan found one of its needles, whichever filters better (a whole word beats a substring no
+    longer than it); a pattern with neither is always run.
+
+    Several prefilters can share one ``Scan`` (``scan``), so that a text is read once for all.
     """
 
-    def __init__(self, patterns: Sequence[re.Pattern[str]]) -> None:
+    def __init__(self, patterns: Sequence[re.Pattern[str]], scan: Scan | None = None) -> None:
         word_patterns: dict[str, list[int]] = {}
-        by_word: dict[str, set[int]] = {}  # branches without needles, by first word
+        word_triggers: dict[str, list[int]] = {}
         by_needle: dict[str, set[int]] = {}
         always: set[int] = set()
-        self.branch_of: list[tuple[int, Strings | None, bool]] = []
-        """Per branch: its pattern, its first words, whether the pattern runs anywhere."""
         for index, pattern in enumerate(patterns):
             analysis = analyse(pattern)
             if analysis.words is not None:
                 for word in analysis.words:
                     word_patterns.setdefault(word, []).append(index)
                 continue
-            if analysis.branches is None:
+            first, found = _pattern_needs(analysis)
+            if first is not None and (found is None or _shortest(first) >= _shortest(found)):
+                for word in first:
+                    word_triggers.setdefault(word, []).append(index)
+            elif found is not None:
+                for needle in found:
+                    by_needle.setdefault(needle, set()).add(index)
+            else:
                 always.add(index)
-                continue
-            anywhere = any(b.first is None for b in analysis.branches)
-            for branch in analysis.branches:
-                number = len(self.branch_of)
-                self.branch_of.append((index, branch.first, anywhere))
-                if branch.needles is not None:
-                    for needle in branch.needles:
-                        by_needle.setdefault(needle, set()).add(number)
-                else:
-                    for word in branch.first or ():
-                        by_word.setdefault(word, set()).add(number)
         self.always = frozenset(always)
-        # The scan reports the longest needle at each position; the shorter needles that are
-        # its prefixes occur there too, so each needle stands for all its prefixes' branches.
-        self.branches_of: dict[str, frozenset[int]] = {
-            needle: frozenset().union(
-                *(by_needle.get(needle[:k], ()) for k in range(1, len(needle) + 1))
-            )
-            for needle in by_needle
+        self.by_needle = {needle: frozenset(found) for needle, found in by_needle.items()}
+        self.scan = scan if scan is not None else Scan(by_needle)
+        missing = by_needle.keys() - self.scan.needles
+        if missing:
+            raise ValueError(f"the shared scan lacks {len(missing)} needles, e.g. {min(missing)!r}")
+        self.closure: dict[str, frozenset[int]] = {}
+        """For each needle the scan reported: the patterns whose needles it starts with."""
+        self.word_index: dict[str, tuple[list[int], list[int]]] = {
+            word: (word_patterns.get(word, []), word_triggers.get(word, []))
+            for word in word_patterns.keys() | word_triggers.keys()
         }
-        self.scan = re.compile(f"(?=({alternation(by_needle)}))") if by_needle else None
-        self.by_word = {word: frozenset(found) for word, found in by_word.items()}
-        self.word_patterns = word_patterns
+        """For each word: the word patterns that hold it (their matches), and the patterns it
+        lets through (where it starts)."""
 
-    def select(self, text: str) -> Selection:
-        """What the scans of ``text`` say about each pattern (a pattern in none of the three
-        parts of the answer cannot match)."""
-        folded = fold(text)
+    def _patterns(self, needle: str) -> frozenset[int]:
+        # The scan reports the longest needle at each position; the shorter needles that are
+        # its prefixes occur there too.
+        found = self.closure.get(needle)
+        if found is None:
+            found = frozenset().union(
+                *(self.by_needle.get(needle[:k], ()) for k in range(1, len(needle) + 1))
+            )
+            self.closure[needle] = found
+        return found
+
+    def select(self, text: str, found: Found | None = None) -> Selection:
+        """What the scans of ``text`` (or what a shared scan ``found`` in it) say about each
+        pattern (a pattern in none of the three parts of the answer cannot match)."""
+        if found is None:
+            found = self.scan.read(text)
         spans: dict[int, list[tuple[int, int]]] = {}
-        at: dict[str, list[int]] = {}
-        # Folding keeps each character's place and word-ness: spans carry over.
-        for match in TOKEN.finditer(folded):
-            at.setdefault(match.group(), []).append(match.start())
-        for word in at.keys() & self.word_patterns.keys():
-            length = len(word)
-            for index in self.word_patterns[word]:
-                spans[index] = [(start, start + length) for start in at[word]]
-        live: set[int] = set()
-        if self.scan is not None:
-            live = live.union(*(self.branches_of[n] for n in set(self.scan.findall(folded))))
-        live.update(*(self.by_word[w] for w in at.keys() & self.by_word.keys()))
-        chosen = set(self.always)
         starts: dict[int, list[int]] = {}
-        for branch in live:
-            index, first, anywhere = self.branch_of[branch]
-            if first is None:
-                chosen.add(index)
+        for word, places in found.at.items():  # (the text's words are few: look each one up)
+            entry = self.word_index.get(word)
+            if entry is None:
                 continue
-            words = first.intersection(at)
-            if not words:
-                continue
-            if anywhere:
-                chosen.add(index)
-                continue
-            starts.setdefault(index, []).extend(p for w in words for p in at[w])
+            matched, triggered = entry
+            if matched:
+                length = len(word)
+                for index in matched:
+                    spans[index] = [(start, start + length) for start in places]
+            for index in triggered:
+                starts.setdefault(index, []).extend(places)
         for places in starts.values():
             places.sort()
-        return Selection(spans, starts, chosen)
+        chosen = set(self.always)
+        for needle in found.needles:
+            chosen |= self._patterns(needle)
+        return Selection(spans, starts, chosen, found.folded)
+
+
+def _pattern_needs(analysis: Analysis) -> tuple[Strings | None, Strings | None]:
+    """(first words of every match, or None; needles of every match, or None) from the needs
+    of the pattern's branches."""
+    if analysis.branches is None:
+        return None, None
+    return (
+        _union([b.first for b in analysis.branches]),
+        _union([b.needles for b in analysis.branches]),
+    )
 
 
 class Selection(NamedTuple):
@@ -527,3 +650,9 @@ class Selection(NamedTuple):
     needles occur), the only places a match can; in order, perhaps repeated."""
     candidates: set[int]
     """Other patterns that may match anywhere."""
+    folded: str
+    """The text, folded (``fold``)."""
+
+    def chosen(self) -> list[int]:
+        """Every pattern that may match, in order."""
+        return sorted(self.spans.keys() | self.starts.keys() | self.candidates)

@@ -19,8 +19,71 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property, lru_cache
 from importlib import resources
+from typing import Any, cast
 
-from powerlens.language.prefilter import Prefilter, Selection, alternation, fold, needles
+from powerlens.language.prefilter import (
+    Found,
+    Prefilter,
+    Scan,
+    Selection,
+    alternation,
+    fold,
+    needles,
+    needles_of,
+    on_folded,
+    parsed,
+)
+
+
+class LazyPattern:
+    """A rule's regular expression, compiled on first use.
+
+    Rule files hold hundreds of patterns and a conversation may need a few of them; the
+    prefilter reads each pattern's parse, and the rules it runs use ``prefilter.on_folded``.
+    The syntax is checked when the rule is loaded (``check``); an error that only compiling
+    finds (a look-behind of varying width) is reported, with ``origin``, on first use.
+    Otherwise it behaves as the compiled ``re.Pattern``.
+    """
+
+    __slots__ = ("pattern", "flags", "origin", "_compiled")
+
+    def __init__(self, pattern: str, flags: int, origin: str = "") -> None:
+        self.pattern = pattern
+        self.flags = flags
+        self.origin = origin
+        self._compiled: re.Pattern[str] | None = None
+
+    def check(self) -> LazyPattern:
+        """Raise ``re.error`` for bad syntax; the pattern itself."""
+        parsed(self.pattern, self.flags)
+        return self
+
+    def compiled(self) -> re.Pattern[str]:
+        if self._compiled is None:
+            try:
+                self._compiled = re.compile(self.pattern, self.flags)
+            except re.error as error:
+                raise ValueError(f"{self.origin}: bad pattern: {error}") from None
+        return self._compiled
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.compiled(), name)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, LazyPattern):
+            return (self.pattern, self.flags) == (other.pattern, other.flags)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash((self.pattern, self.flags))
+
+    def __repr__(self) -> str:
+        return f"LazyPattern({self.pattern[:40]!r}..., {self.flags})"
+
+
+def lazy(pattern: str, flags: int, origin: str) -> re.Pattern[str]:
+    """A pattern for a ``Rule``, checked now and compiled on first use (``LazyPattern``)."""
+    return cast(re.Pattern[str], LazyPattern(pattern, flags, origin).check())
 
 
 @dataclass(frozen=True)
@@ -49,7 +112,7 @@ def load_rules(resource: str) -> tuple[Rule, ...]:
             )
         name, label, subtype, score, regex = fields
         try:
-            pattern = re.compile(regex, re.IGNORECASE)
+            pattern = lazy(regex, re.IGNORECASE, f"{resource}:{number}")
         except re.error as error:
             raise ValueError(f"{resource}:{number}: bad regex: {error}") from None
         rules.append(
@@ -86,77 +149,106 @@ def find(rules: tuple[Rule, ...], text: str) -> Iterator[tuple[Rule, tuple[int, 
     if shared is not None and shared.covers(rules):
         return shared.find(rules, text)
     found = prefilter(rules).select(text)
-    selected = found.spans.keys() | found.starts.keys() | found.candidates
-    return _run(rules, text, found, [(index, index) for index in sorted(selected)])
+    return _run(rules, text, found, found.chosen())
 
 
 def _run(
-    rules: tuple[Rule, ...], text: str, found: Selection, chosen: list[tuple[int, int]]
+    rules: tuple[Rule, ...], text: str, found: Selection, chosen: list[int]
 ) -> Iterator[tuple[Rule, tuple[int, int]]]:
-    """The matches of the ``chosen`` rules: (index in ``rules``, place among the patterns
-    ``found`` is about), in order."""
+    """The matches of the ``chosen`` rules (their indices, in order)."""
     scanned: dict[int, list[tuple[int, int]]] = {}  # rules sharing a pattern scan it once
-    for index, place in chosen:
-        rule = rules[index]
+    for place in chosen:
+        rule = rules[place]
         spans = found.spans.get(place) or scanned.get(id(rule.pattern))
         if spans is None:
+            pattern, folded = runnable(rule.pattern)
+            where = found.folded if folded else text
             if place in found.starts:
-                spans = _matches_from(rule.pattern, text, found.starts[place])
+                spans = _matches_from(pattern, where, found.starts[place])
             else:
-                spans = [m.span() for m in rule.pattern.finditer(text) if m.end() > m.start()]
+                spans = [m.span() for m in pattern.finditer(where) if m.end() > m.start()]
             scanned[id(rule.pattern)] = spans
         for span in spans:
             yield rule, span
 
 
+_RUNNABLE: dict[int, tuple[re.Pattern[str], re.Pattern[str], bool]] = {}
+
+
+def runnable(pattern: re.Pattern[str]) -> tuple[re.Pattern[str], bool]:
+    """The pattern to run for ``pattern`` and whether it runs on the folded text: its
+    ``prefilter.on_folded`` form if it has one (the same matches, found faster)."""
+    entry = _RUNNABLE.get(id(pattern))
+    if entry is None or entry[0] is not pattern:
+        faster = on_folded(pattern)
+        entry = (pattern, faster or pattern, faster is not None)
+        _RUNNABLE[id(pattern)] = entry
+    return entry[1], entry[2]
+
+
 class Shared:
-    """Several rule tuples (``groups``) with one prefilter: one pass over a text serves them
-    all, and its answer is kept for the next group asked about the same text.
+    """Several rule tuples (``groups``) whose prefilters share one scan: a text is read once
+    for all of them (and kept for the next group asked about it).
 
     ``find(group, text)`` gives what ``find`` gives for the group alone.
     """
 
     def __init__(self, groups: Sequence[tuple[Rule, ...]]) -> None:
-        every: list[Rule] = []
-        place: dict[int, int] = {}
-        self.places: dict[int, tuple[tuple[Rule, ...], dict[int, int]]] = {}
-        """Per group (by identity): the group, and for each place of its rules, its index."""
+        patterns = [rule.pattern for group in groups for rule in group]
+        cues = {name: needles_of([pattern], every=True) for name, pattern in CUES.items()}
+        self.scan = Scan(needles_of(patterns).union(*(c for c in cues.values() if c)))
+        self.prefilters: dict[int, tuple[tuple[Rule, ...], Prefilter]] = {}
+        self.rules = {id(rule) for group in groups for rule in group}
         for group in groups:
-            for rule in group:
-                if id(rule) not in place:
-                    place[id(rule)] = len(every)
-                    every.append(rule)
-            index_of = {place[id(rule)]: index for index, rule in enumerate(group)}
-            self.places[id(group)] = (group, index_of)
-        self.prefilter = Prefilter([rule.pattern for rule in every])
-        self.select = lru_cache(maxsize=16384)(self.prefilter.select)
-        for group in groups:
-            _SHARED[id(group)] = self
+            self.include(group)
+        self.cues: dict[str, frozenset[str] | None] = {}
+        """Per context cue: the needles of the scan that start with one of its needles (the
+        scan reports the longest needle at each place), or None when it has no needles."""
+        for name, found in cues.items():
+            self.cues[name] = None if found is None else frozenset(
+                n for n in self.scan.needles if n.startswith(tuple(found))
+            )
+        self.read = lru_cache(maxsize=16384)(self._read)
+
+    def _read(self, text: str) -> Found:
+        found = self.scan.read(text)
+        note_cues(
+            text,
+            frozenset(
+                name
+                for name, cue in self.cues.items()
+                if cue is None or not found.needles.isdisjoint(cue)
+            ),
+        )
+        return found
+
+    def include(self, rules: tuple[Rule, ...]) -> None:
+        """Serve one more tuple, made of rules of the groups (a subset, say)."""
+        if self.covers(rules):
+            return
+        if not all(id(rule) in self.rules for rule in rules):
+            raise ValueError("a shared scan serves only tuples of the rules it was built for")
+        prefilter = Prefilter([rule.pattern for rule in rules], self.scan)
+        self.prefilters[id(rules)] = (rules, prefilter)
+        _SHARED[id(rules)] = self
 
     def covers(self, rules: tuple[Rule, ...]) -> bool:
         """True when ``rules`` is one of the groups."""
-        entry = self.places.get(id(rules))
+        entry = self.prefilters.get(id(rules))
         return entry is not None and entry[0] is rules
 
-    def find(
-        self, rules: tuple[Rule, ...], text: str, only: frozenset[str] | None = None
-    ) -> Iterator[tuple[Rule, tuple[int, int]]]:
-        """``find(rules, text)`` for one of the groups (only the rules named in ``only``)."""
-        found = self.select(text)
-        chosen = self._chosen(rules, found)
-        group = self.places[id(rules)][0]
-        if only is not None:
-            chosen = [(index, place) for index, place in chosen if group[index].name in only]
-        return _run(group, text, found, chosen)
+    def select(self, rules: tuple[Rule, ...], text: str) -> Selection:
+        """The prefilter's answer for one of the groups."""
+        return self.prefilters[id(rules)][1].select(text, self.read(text))
+
+    def find(self, rules: tuple[Rule, ...], text: str) -> Iterator[tuple[Rule, tuple[int, int]]]:
+        """``find(rules, text)`` for one of the groups."""
+        found = self.select(rules, text)
+        return _run(rules, text, found, found.chosen())
 
     def possible(self, rules: tuple[Rule, ...], text: str) -> list[int]:
         """The indices of the rules of a group that the prefilter lets run on ``text``."""
-        return [index for index, _ in self._chosen(rules, self.select(text))]
-
-    def _chosen(self, rules: tuple[Rule, ...], found: Selection) -> list[tuple[int, int]]:
-        index_of = self.places[id(rules)][1]
-        selected = found.spans.keys() | found.starts.keys() | found.candidates
-        return sorted((index_of[p], p) for p in selected if p in index_of)
+        return self.select(rules, text).chosen()
 
 
 _SHARED: dict[int, Shared] = {}
@@ -203,6 +295,26 @@ QUOTE_CUES = re.compile(r"[\"“”«»‘]|[:,]\s*'")
 after ``:`` or a comma."""
 
 
+CUES = {
+    "quotes": QUOTE_CUES,
+    "reporting": REPORTING,
+    "hypothetical": HYPOTHETICAL,
+    "negation": NEGATION,
+    "joke": JOKE,
+}
+"""The context cues ``Frames`` looks for, by name."""
+_PRESENT: dict[str, frozenset[str]] = {}
+"""For texts a shared scan has read: the names of the cues whose needles occur in them."""
+
+
+def note_cues(text: str, present: frozenset[str]) -> None:
+    """Record which cues' needles a shared scan found in ``text`` (so ``Frames`` need not
+    scan for them again)."""
+    if len(_PRESENT) >= 16384:
+        _PRESENT.clear()
+    _PRESENT[text] = present
+
+
 class Frames:
     """Which context cues occur anywhere in a text, each looked for on first use.
 
@@ -213,25 +325,35 @@ class Frames:
     def __init__(self, text: str) -> None:
         self.text = text
 
+    def _may(self, cue: str) -> bool:
+        """False when the cue's needles occur nowhere in the text."""
+        present = _PRESENT.get(self.text)
+        return cue in present if present is not None else _may_match(CUES[cue], self.text)
+
     @cached_property
     def quotes(self) -> bool:
         """A quotation mark, or a straight single quote after ``:`` or a comma."""
-        return QUOTE_CUES.search(self.text) is not None
+        return self._may("quotes") and QUOTE_CUES.search(self.text) is not None
 
     @cached_property
     def reporting(self) -> bool:
         """A reporting verb ("said", "told me") may occur."""
-        return _may_match(REPORTING, self.text)
+        return self._may("reporting")
 
     @cached_property
     def hypothetical(self) -> bool:
         """A hypothetical frame ("if I said", "imagine") may occur."""
-        return _may_match(HYPOTHETICAL, self.text)
+        return self._may("hypothetical")
 
     @cached_property
     def negation(self) -> bool:
         """A negation cue may occur."""
-        return _may_match(NEGATION, self.text)
+        return self._may("negation")
+
+    @cached_property
+    def joke(self) -> bool:
+        """A joke marker ("lol", "jk", a laughing emoji) may occur."""
+        return self._may("joke")
 
 
 @cache
@@ -302,7 +424,7 @@ def is_hypothetical(text: str, start: int) -> bool:
 
 def is_joke(text: str) -> bool:
     """The utterance marks itself as a joke ("jk", "just kidding", "lol", laughing emoji)."""
-    return JOKE.search(text) is not None
+    return frames(text).joke and JOKE.search(text) is not None
 
 
 def discount(text: str, start: int) -> str | None:

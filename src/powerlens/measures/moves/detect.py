@@ -177,6 +177,10 @@ def reading_hits(reading: Reading) -> dict[str, list[Hit]]:
 
 def _dedupe(hits: Iterable[Hit]) -> list[Hit]:
     """Per (label, subtype), keep the strongest of overlapping matches."""
+    if not isinstance(hits, list):
+        hits = list(hits)
+    if len(hits) < 2:  # nothing to compare (most families, most texts)
+        return hits[:]
     kept: list[Hit] = []
     for hit in sorted(hits, key=lambda h: (-h.score, h.span)):
         if any(
