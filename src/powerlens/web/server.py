@@ -33,8 +33,16 @@ def url_of(sock: socket.socket) -> str:
     return f"http://{shown}:{port}"
 
 
+GRACE_SECONDS = 2
+"""On Ctrl+C or SIGTERM, requests still running after this are cancelled (their analysis
+workers killed) so the server stops promptly."""
+
+
 def _server(app: FastAPI, log_level: str) -> uvicorn.Server:
-    config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="on")
+    config = uvicorn.Config(
+        app, log_level=log_level, access_log=False, lifespan="on",
+        timeout_graceful_shutdown=GRACE_SECONDS,
+    )
     return uvicorn.Server(config)
 
 
