@@ -103,7 +103,7 @@ def test_web_parquet_bomb_is_refused_quickly_within_memory(tmp_path: Path) -> No
     assert time.monotonic() - began < 10
     assert response.status_code == 413
     error = response.json()["error"]
-    assert error["code"] == "PL180" and "32.0 MB" in error["message"]
+    assert error["code"] == "PL190" and "32.0 MB" in error["message"]
     assert "--max-bytes" in error["fix"]
     for client in (small, roomy):
         assert client.app.state.store.counts()["cases"] == 0  # type: ignore[attr-defined]
@@ -142,7 +142,7 @@ def test_web_analysis_past_its_time_limit_is_stopped(tmp_path: Path) -> None:
     assert time.monotonic() - began < 6
     assert response.status_code == 413
     error = response.json()["error"]
-    assert error["code"] == "PL183" and "time limit of 1 s" in error["message"]
+    assert error["code"] == "PL193" and "time limit of 1 s" in error["message"]
     assert "--max-seconds" in error["fix"]
     assert client.app.state.analyses.running == set()  # type: ignore[attr-defined]
     assert client.app.state.store.counts()["cases"] == 0  # type: ignore[attr-defined]

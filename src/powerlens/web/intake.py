@@ -1,6 +1,6 @@
 """Taking in a form: the request body counted as it streams and parsed in memory.
 
-The body is never spooled to disk; a body over the limit is refused (PL180) before it is
+The body is never spooled to disk; a body over the limit is refused (PL190) before it is
 read whole. What the form holds is handed to the analysis worker (``worker``), which reads
 it in a private folder of its own.
 """

@@ -4,9 +4,9 @@ One process per submission (``worker.serve``), forked from a fork server that lo
 warmed the library once (``forkserver``), so a worker starts in milliseconds and shares
 nothing with the server but a socket. At most ``Settings.workers`` run at once; the others
 wait their turn. While a worker runs, the server checks every 50 ms whether its answer is
-ready, whether it ran past ``Settings.max_seconds`` (killed: PL183), and whether the client
+ready, whether it ran past ``Settings.max_seconds`` (killed: PL193), and whether the client
 went away (killed, nothing stored). The memory limit is the worker's own address-space limit
-(``Settings.max_memory``; PL184). ``stop_all`` kills every running worker (the app calls it
+(``Settings.max_memory``; PL194). ``stop_all`` kills every running worker (the app calls it
 when the server shuts down), and a worker whose server died exits by itself (``worker``).
 
 Each submission gets a private folder (``tempfile.mkdtemp``: 0700, a fresh name) under the
@@ -24,6 +24,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
@@ -42,7 +43,7 @@ from powerlens.web.worker import Job
 FORK_SERVER = ForkServer()
 """The fork server of this process, shared by its apps (started on the first analysis)."""
 POLL = 0.05
-"""Most seconds between checks on a running worker (the first checks come sooner)."""
+"""Seconds between checks on a running worker (its answer wakes the server at once)."""
 
 
 class Cancelled(Exception):
@@ -111,21 +112,26 @@ class Analyses:
             except OSError:
                 raise _died(settings) from None
             deadline = time.monotonic() + settings.max_seconds
-            pause = 0.002
-            while not conn.poll():
-                if time.monotonic() > deadline:
-                    raise IntakeError(
-                        f"The analysis ran past its time limit of {settings.max_seconds:g} s "
-                        "and was stopped.",
-                        code=TOO_SLOW,
-                        status=413,
-                        fix="split the conversation into parts, or start the app with a higher "
-                        "limit: powerlens serve --max-seconds N",
-                    )
-                if gone is not None and await gone():
-                    raise Cancelled
-                await asyncio.sleep(pause)
-                pause = min(2 * pause, POLL)
+            loop = asyncio.get_running_loop()
+            ready = asyncio.Event()
+            loop.add_reader(conn.fileno(), ready.set)  # wake as soon as the answer starts
+            try:
+                while not conn.poll():
+                    if time.monotonic() > deadline:
+                        raise IntakeError(
+                            f"The analysis ran past its time limit of {settings.max_seconds:g} "
+                            "s and was stopped.",
+                            code=TOO_SLOW,
+                            status=413,
+                            fix="split the conversation into parts, or start the app with a "
+                            "higher limit: powerlens serve --max-seconds N",
+                        )
+                    if gone is not None and await gone():
+                        raise Cancelled
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(ready.wait(), POLL)
+            finally:
+                loop.remove_reader(conn.fileno())
             left = max(deadline - time.monotonic(), 0) + 5
             try:
                 outcome = await asyncio.wait_for(run_in_threadpool(_receive, conn), left)
@@ -157,7 +163,15 @@ def _kill(pid: int) -> None:
 
 
 def scratch_folder(settings: Settings) -> Path | None:
-    """Where uploads are read; memory-only mode refuses to start without a folder in RAM."""
+    """Where uploads are read; memory-only mode refuses to start without a folder in RAM.
+
+    Also refuses a system without ``os.fork``, where no worker could be started."""
+    if not hasattr(os, "fork") or not hasattr(socket, "send_fds"):
+        raise UsageError(  # pragma: no cover - Windows
+            "the web app analyses each upload in a forked worker process, and this system "
+            "cannot fork.",
+            fix="run powerlens serve on Linux or macOS, or use the command line here.",
+        )
     scratch = settings.scratch
     if settings.memory_only and settings.scratch_dir is None and not MEMORY_FOLDER.is_dir():
         raise UsageError(
@@ -171,7 +185,7 @@ def scratch_folder(settings: Settings) -> Path | None:
 
 
 def room_for(scratch: Path | None, size: int) -> None:
-    """Refuse an upload that would not fit in the memory-only scratch folder (PL186)."""
+    """Refuse an upload that would not fit in the memory-only scratch folder (PL196)."""
     if scratch is None:
         return
     free = shutil.disk_usage(scratch).free

@@ -4,13 +4,13 @@ The readers' own errors (``[PL1xx]``) pass through unchanged; these codes cover 
 web app checks, so a page, a script reading the JSON answer and the docs all name the same
 code (docs/web.md lists them):
 
-- PL180 the conversation is larger than ``--max-bytes`` (as uploaded, or as text once read);
-- PL181 it has more utterances than ``--max-utterances``;
-- PL182 there is nothing to analyse (empty form, no utterances, unknown format or helper);
-- PL183 the analysis ran past ``--max-seconds``;
-- PL184 the analysis ran past ``--max-memory``;
-- PL185 the reader or the analysis failed on this input (a fault, not a known problem);
-- PL186 memory-only mode has no room in memory for the upload.
+- PL190 the conversation is larger than ``--max-bytes`` (as uploaded, or as text once read);
+- PL191 it has more utterances than ``--max-utterances``;
+- PL192 there is nothing to analyse (empty form, no utterances, unknown format or helper);
+- PL193 the analysis ran past ``--max-seconds``;
+- PL194 the analysis ran past ``--max-memory``;
+- PL195 the reader or the analysis failed on this input (a fault, not a known problem);
+- PL196 memory-only mode has no room in memory for the upload.
 
 Nothing here imports the web framework: the analysis worker raises these too.
 """
@@ -19,13 +19,13 @@ from __future__ import annotations
 
 from powerlens.errors import PowerlensError
 
-TOO_LARGE = "PL180"
-TOO_MANY = "PL181"
-NOTHING = "PL182"
-TOO_SLOW = "PL183"
-TOO_BIG = "PL184"
-FAULT = "PL185"
-NO_ROOM = "PL186"
+TOO_LARGE = "PL190"
+TOO_MANY = "PL191"
+NOTHING = "PL192"
+TOO_SLOW = "PL193"
+TOO_BIG = "PL194"
+FAULT = "PL195"
+NO_ROOM = "PL196"
 
 
 class IntakeError(PowerlensError):

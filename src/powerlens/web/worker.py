@@ -6,13 +6,14 @@ afterwards, even when the worker was killed). The worker limits its own address 
 (``RLIMIT_AS``, where the system enforces it) and CPU time, writes the upload at
 ``<folder>/upload/<name>`` so that a reader looking beside or above the file (a Slack day
 file's export root is two folders up) finds only this folder, reads it with
-``powerlens.load``, checks the web app's limits, pseudonymises on request and analyses. It
-answers over its socket with JSON, never pickle: a header, then per conversation its JSON
-and its report's JSON (``codec``).
+``powerlens.load`` (with the system's temp folder pointed at the private folder, so what a
+reader unpacks stays there), checks the web app's limits, pseudonymises on request and
+analyses. It answers over its socket with JSON, never pickle: a header, then per
+conversation its JSON and its report's JSON (``codec``).
 
 Every failure becomes a coded refusal (``refusal``): the readers' ``PowerlensError`` as it
-is, with the private path replaced by the name the user knows; ``MemoryError`` as PL184;
-``RecursionError`` and any other fault as PL185. A thread watches the socket: when the server
+is, with the private path replaced by the name the user knows; ``MemoryError`` as PL194;
+``RecursionError`` and any other fault as PL195. A thread watches the socket: when the server
 closes its end (it gave up, or it died) the worker exits at once, so no orphan keeps
 analysing.
 """
@@ -25,6 +26,7 @@ import json
 import os
 import re
 import sys
+import tempfile
 import threading
 from pathlib import Path
 from typing import Any
@@ -266,6 +268,8 @@ def serve(conn: Any) -> None:
     except (EOFError, OSError):
         return
     job, memory, seconds = Job(**header["job"]), header["memory"], header["seconds"]
+    # anything a reader unpacks (an archive's members) stays in the private folder too
+    tempfile.tempdir = job.folder
     _watch(conn)
     _limit(memory, seconds)
     try:
