@@ -144,7 +144,7 @@ def test_web_analysis_past_its_time_limit_is_stopped(tmp_path: Path) -> None:
     error = response.json()["error"]
     assert error["code"] == "PL193" and "time limit of 1 s" in error["message"]
     assert "--max-seconds" in error["fix"]
-    assert client.app.state.analyses.running == set()  # type: ignore[attr-defined]
+    assert client.app.state.analyses.running == {}  # type: ignore[attr-defined]
     assert client.app.state.store.counts()["cases"] == 0  # type: ignore[attr-defined]
 
 
@@ -217,23 +217,31 @@ def start_serve(env: dict[str, str], *args: str):  # type: ignore[no-untyped-def
     return process, line.split("at ", 1)[1].split("/ ", 1)[0].rstrip("/\n")
 
 
-def test_web_sigterm_stops_the_server_and_its_analysis(tmp_path: Path) -> None:
+@pytest.mark.parametrize("how", ["SIGTERM", "SIGKILL"])
+def test_web_stopping_the_server_leaves_no_worker_or_folder(how: str, tmp_path: Path) -> None:
     import signal
 
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
     env = {**os.environ, "POWERLENS_DATA_DIR": str(tmp_path / "data")}
-    process, url = start_serve(env, "--memory-only")
+    process, url = start_serve(env, "--memory-only", "--scratch-dir", str(scratch))
     try:
         sock = raw_post(url, long_chat())
-        # the fork server and one worker below it
+        # the fork server and one worker below it, reading in its private folder
         assert wait_for(lambda: len(descendants(process.pid)) >= 2, 30)
         below = descendants(process.pid)
-        process.send_signal(signal.SIGTERM)
+        assert len(list(scratch.iterdir())) == 1
+        began = time.monotonic()
+        process.send_signal(getattr(signal, how))
         process.wait(timeout=15)
+        assert time.monotonic() - began < 1.5  # no waiting out the grace period
         assert wait_for(lambda: not any(alive(p) for p in below), 5)
+        assert wait_for(lambda: not list(scratch.iterdir()), 2)
         sock.close()
     finally:
         process.kill()
-        process.communicate()
+        _, stderr = process.communicate()
+    assert "ERROR" not in stderr and "Traceback" not in stderr, stderr
 
 
 def test_web_case_opens_without_analysing_again(

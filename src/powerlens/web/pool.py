@@ -6,8 +6,9 @@ nothing with the server but a socket. At most ``Settings.workers`` run at once; 
 wait their turn. While a worker runs, the server checks every 50 ms whether its answer is
 ready, whether it ran past ``Settings.max_seconds`` (killed: PL193), and whether the client
 went away (killed, nothing stored). The memory limit is the worker's own address-space limit
-(``Settings.max_memory``; PL194). ``stop_all`` kills every running worker (the app calls it
-when the server shuts down), and a worker whose server died exits by itself (``worker``).
+(``Settings.max_memory``; PL194). ``stop_all`` kills every running worker and removes its
+folder (the server calls it on Ctrl+C or SIGTERM), and a worker whose server died removes its
+folder and exits by itself (``worker``).
 
 Each submission gets a private folder (``tempfile.mkdtemp``: 0700, a fresh name) under the
 scratch folder, removed when its worker ends, however it ended.
@@ -73,7 +74,9 @@ class Analyses:
 
     def __init__(self, settings: Settings, scratch: Path | None) -> None:
         self.settings, self.scratch = settings, scratch
-        self.running: set[int] = set()
+        self.running: dict[int, str] = {}
+        """Running workers: pid -> private folder."""
+        self.stopping = False
         self.peak = 0
         """The highest peak memory a worker of this app reported, in bytes."""
         self._busy = 0
@@ -86,7 +89,7 @@ class Analyses:
         Raises ``IntakeError`` for a refusal and ``Cancelled`` when the client left.
         """
         while self._busy >= self.settings.workers:
-            if gone is not None and await gone():
+            if self.stopping or (gone is not None and await gone()):
                 raise Cancelled
             await asyncio.sleep(POLL)
         self._busy += 1
@@ -102,7 +105,7 @@ class Analyses:
     ) -> Outcome:
         settings = self.settings
         conn, pid = await run_in_threadpool(FORK_SERVER.launch)
-        self.running.add(pid)
+        self.running[pid] = job.folder
         answered = False
         try:
             header = {"job": asdict(job), "memory": settings.max_memory,
@@ -126,7 +129,7 @@ class Analyses:
                             fix="split the conversation into parts, or start the app with a "
                             "higher limit: powerlens serve --max-seconds N",
                         )
-                    if gone is not None and await gone():
+                    if self.stopping or (gone is not None and await gone()):
                         raise Cancelled
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(ready.wait(), POLL)
@@ -146,14 +149,18 @@ class Analyses:
         finally:
             if not answered:
                 _kill(pid)
-            self.running.discard(pid)
+            self.running.pop(pid, None)
             conn.close()
 
     def stop_all(self) -> None:
-        """Kill every running worker (the server is stopping)."""
-        for pid in list(self.running):
+        """Kill every running worker and remove its folder: the server is stopping.
+
+        Called from the server's signal handler (``server``), so that requests waiting on a
+        worker end at once and the server stops without waiting out its grace period."""
+        self.stopping = True
+        for pid, folder in list(self.running.items()):
             _kill(pid)
-        self.running.clear()
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _kill(pid: int) -> None:

@@ -14,8 +14,8 @@ conversation its JSON and its report's JSON (``codec``).
 Every failure becomes a coded refusal (``refusal``): the readers' ``PowerlensError`` as it
 is, with the private path replaced by the name the user knows; ``MemoryError`` as PL194;
 ``RecursionError`` and any other fault as PL195. A thread watches the socket: when the server
-closes its end (it gave up, or it died) the worker exits at once, so no orphan keeps
-analysing.
+closes its end (it gave up, or it died) the worker removes its folder and exits at once, so
+no orphan keeps analysing.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import dataclasses
 import json
 import os
 import re
+import shutil
 import sys
 import tempfile
 import threading
@@ -249,12 +250,14 @@ def peak_memory() -> int:
     return int(peak if sys.platform == "darwin" else peak * 1024)
 
 
-def _watch(conn: Any) -> None:
-    """Exit at once when the server closes its end of the pipe (gave up on us, or died)."""
+def _watch(conn: Any, folder: str) -> None:
+    """Exit at once when the server closes its end of the socket (it has our answer, gave up
+    on us, or died), removing the private folder in case the server could not."""
 
     def wait() -> None:
         with contextlib.suppress(EOFError, OSError):
             conn.recv_bytes()
+        shutil.rmtree(folder, ignore_errors=True)
         os._exit(0)
 
     threading.Thread(target=wait, daemon=True, name="powerlens-watch").start()
@@ -270,7 +273,7 @@ def serve(conn: Any) -> None:
     job, memory, seconds = Job(**header["job"]), header["memory"], header["seconds"]
     # anything a reader unpacks (an archive's members) stays in the private folder too
     tempfile.tempdir = job.folder
-    _watch(conn)
+    _watch(conn, job.folder)
     _limit(memory, seconds)
     try:
         done = run(job, data)
