@@ -192,8 +192,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         case = store.get(number) if number is not None else None
         return None if case is None else (case, reports.get(case.id))
 
-    def unanalysed(case: Case) -> HTMLResponse:
-        return page("unanalysed.html", 409, case=case)
+    def opened(
+        case_id: str, valid: bool = True
+    ) -> tuple[Case, ConversationReport] | HTMLResponse:
+        """The case and its stored report, or the page saying why not (404, or 409 for a
+        case stored before reports were kept); ``valid`` is False for a bad rest of path."""
+        got = found(case_id)
+        if got is None or not valid:
+            return not_found()
+        case, report = got
+        if report is None:
+            return page("unanalysed.html", 409, case=case)
+        return case, report
 
     @app.get("/", response_class=HTMLResponse)
     def index(deleted: str = "", added: str = "") -> HTMLResponse:
@@ -275,12 +285,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/cases/{case_id}", response_class=HTMLResponse)
     def case_page(case_id: str) -> HTMLResponse:
-        got = found(case_id)
-        if got is None:
-            return not_found()
+        got = opened(case_id)
+        if isinstance(got, Response):
+            return got
         case, report = got
-        if report is None:
-            return unanalysed(case)
         sections = {
             "table": Markup(speaker_table(report)),
             "charts": Markup(chart_section(report)),
@@ -317,12 +325,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/cases/{case_id}/export/{fmt}")
     def export(case_id: str, fmt: str) -> Response:
-        got = found(case_id)
-        if got is None or fmt not in EXPORTS:
-            return not_found()
+        got = opened(case_id, fmt in EXPORTS)
+        if isinstance(got, Response):
+            return got
         case, report = got
-        if report is None:
-            return unanalysed(case)
         media, extension = EXPORTS[fmt]
         text = render(Report([report]), fmt)
         disposition = f'attachment; filename="powerlens-case-{case.id}.{extension}"'
@@ -354,22 +360,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/cases/{case_id}/practice/{slug}", response_class=HTMLResponse)
     def practice_page(case_id: str, slug: str, saved: str = "") -> HTMLResponse:
-        got = found(case_id)
-        if got is None or slug not in SLUGS:
-            return not_found()
+        got = opened(case_id, slug in SLUGS)
+        if isinstance(got, Response):
+            return got
         case, report = got
-        if report is None:
-            return unanalysed(case)
         return practice_view(case, report, slug, saved=bool(count(saved)))
 
     @app.post("/cases/{case_id}/practice/{slug}", response_class=HTMLResponse)
     async def save_practice(case_id: str, slug: str, request: Request) -> Response:
-        got = found(case_id)
-        if got is None or slug not in SLUGS:
-            return not_found()
+        got = opened(case_id, slug in SLUGS)
+        if isinstance(got, Response):
+            return got
         case, report = got
-        if report is None:
-            return unanalysed(case)
         answers: list[str] = []
         text: str | None = None
         try:
@@ -398,12 +400,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/cases/{case_id}/practice/{slug}/export.md")
     def export_practice(case_id: str, slug: str) -> Response:
-        got = found(case_id)
-        if got is None or slug not in SLUGS:
-            return not_found()
+        got = opened(case_id, slug in SLUGS)
+        if isinstance(got, Response):
+            return got
         case, report = got
-        if report is None:
-            return unanalysed(case)
         g, _ = filled(case, report, SLUGS[slug])
         disposition = f'attachment; filename="powerlens-case-{case.id}-{slug}.md"'
         return Response(
