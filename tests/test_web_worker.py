@@ -227,10 +227,10 @@ def test_web_stopping_the_server_leaves_no_worker_or_folder(how: str, tmp_path: 
     process, url = start_serve(env, "--memory-only", "--scratch-dir", str(scratch))
     try:
         sock = raw_post(url, long_chat())
-        # the fork server and one worker below it, reading in its private folder
-        assert wait_for(lambda: len(descendants(process.pid)) >= 2, 30)
+        # the fork server and one worker below it, at work in its private folder
+        assert wait_for(lambda: len(list(scratch.glob("*/upload"))) == 1, 30)
         below = descendants(process.pid)
-        assert len(list(scratch.iterdir())) == 1
+        assert len(below) == 2 and len(list(scratch.iterdir())) == 1
         began = time.monotonic()
         process.send_signal(getattr(signal, how))
         process.wait(timeout=15)

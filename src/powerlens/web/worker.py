@@ -267,10 +267,14 @@ def serve(conn: Any) -> None:
     """The worker's entry point: receive one job and its limits, answer it, return."""
     try:
         header = json.loads(conn.recv_bytes())
-        data = conn.recv_bytes()
     except (EOFError, OSError):
         return
     job, memory, seconds = Job(**header["job"]), header["memory"], header["seconds"]
+    try:
+        data = conn.recv_bytes()
+    except (EOFError, OSError):
+        shutil.rmtree(job.folder, ignore_errors=True)
+        return
     # anything a reader unpacks (an archive's members) stays in the private folder too
     tempfile.tempdir = job.folder
     _watch(conn, job.folder)
