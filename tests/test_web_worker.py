@@ -370,6 +370,10 @@ def test_web_route_parameters_are_checked_before_the_database(tmp_path: Path) ->
         assert response.status_code == 404, address
         assert "Not found" in response.text
         assert response.headers["content-security-policy"].startswith("default-src 'self'")
+    for sneaky in ("/static/%2e%2e/app.py", "/static/..%2f..%2fpyproject.toml",
+                   "/static/%2e%2e/%2e%2e/%2e%2e/etc/passwd"):
+        response = client.get(sneaky)
+        assert response.status_code == 404 and "import" not in response.text, sneaky
     assert client.post(f"/cases/{huge}/delete").status_code == 404
     assert client.post(f"/cases/{huge}/practice/boundary-check").status_code == 404
     assert client.post(f"/cases/{huge}/analyse").status_code == 404
