@@ -44,6 +44,7 @@ from starlette.responses import (
 
 from powerlens import render
 from powerlens.errors import PowerlensError
+from powerlens.measures.tactics_model import MODELS
 from powerlens.model import ConversationReport, Report
 from powerlens.practices import PRACTICES, Guide, guide, to_markdown
 from powerlens.profiles import profile
@@ -54,6 +55,7 @@ from powerlens.report.html import (
     chart_section,
     findings_section,
     speaker_table,
+    summary_section,
     transcript_section,
 )
 from powerlens.web.cases import Reports, case_number, count
@@ -160,6 +162,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "cases": cases,
             "people": sorted((p, sorted(c)) for p, c in people.items()),
             "formats": formats(),
+            "tactics_models": (*MODELS, "none"),
             "contexts": CONTEXTS,
             "error": None,
             "notice": None,
@@ -214,7 +217,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             notice = f"The file held {count(added)} conversations; each was added as a case."
         return index_page(notice=notice)
 
-    def keep(outcome: Outcome, context: str, pseudo: bool, reply_to: bool) -> list[int]:
+    def keep(
+        outcome: Outcome, context: str, pseudo: bool, reply_to: bool, tactics: str
+    ) -> list[int]:
         ids = []
         for text, helper, report in zip(
             outcome.conversations, outcome.helpers, outcome.reports, strict=True
@@ -226,6 +231,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     helper=helper,
                     pseudonymised=pseudo,
                     reply_to_previous=reply_to,
+                    tactics_model=tactics,
                     report=report,
                 )
             )
@@ -236,7 +242,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         values: dict[str, str] = {}
         try:
             form = await read_form(request, settings.max_bytes)
-            values = {k: _field(form, k) for k in ("context", "helper", "format")}
+            fields = ("context", "helper", "format", "tactics_model")
+            values = {k: _field(form, k) for k in fields}
+            tactics = values["tactics_model"] or MODELS[0]
+            if tactics not in (*MODELS, "none"):
+                raise IntakeError(
+                    f"Unknown tactic model {tactics!r}.",
+                    fix=f"choose one of {', '.join((*MODELS, 'none'))}.",
+                )
             item = await submission(form, settings.max_bytes)
             if settings.memory_only:
                 room_for(scratch, len(item.data))
@@ -251,6 +264,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 helper=values["helper"] or None,
                 pseudonymise=pseudo,
                 reply_to_previous=reply_to,
+                tactics_model=tactics,
                 max_bytes=settings.max_bytes,
                 max_utterances=settings.max_utterances,
             )
@@ -262,7 +276,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return refused(
                 request, error, index_page(status, error=str(error), values=values)
             )
-        ids = await run_in_threadpool(keep, outcome, values["context"], pseudo, reply_to)
+        ids = await run_in_threadpool(
+            keep, outcome, values["context"], pseudo, reply_to, tactics
+        )
         target = f"/cases/{ids[0]}" if len(ids) == 1 else f"/?added={len(ids)}"
         return done(request, target, cases=ids)
 
@@ -276,6 +292,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             folder="",
             helper=case.helper,
             reply_to_previous=case.reply_to_previous,
+            tactics_model=case.tactics_model,
             declarations=declarations,
             max_bytes=settings.max_bytes,
             max_utterances=settings.max_utterances,
@@ -290,6 +307,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return got
         case, report = got
         sections = {
+            "summary": Markup(summary_section(report)),
             "table": Markup(speaker_table(report)),
             "charts": Markup(chart_section(report)),
             "findings": Markup(findings_section(report)),

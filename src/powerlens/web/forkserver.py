@@ -101,6 +101,7 @@ def _read(sock: socket.socket, size: int) -> bytes:
 
 def warm() -> None:
     """Import every reader and analyse two turns, so all is loaded before any fork."""
+    from powerlens.measures.tactics_model import MODELS
     from powerlens.model import Conversation, Utterance
     from powerlens.readers import readers
     from powerlens.web import worker
@@ -113,7 +114,8 @@ def warm() -> None:
             Utterance(id=str(i), speaker=s, text=t, line=i + 1) for i, (s, t) in enumerate(turns)
         ),
     )
-    worker.analyse(conversation, None, True, None)
+    for model in MODELS:  # each tactic model a form may choose
+        worker.analyse(conversation, None, True, None, model)
 
 
 def main(fd: int) -> None:

@@ -37,6 +37,7 @@ CREATE TABLE IF NOT EXISTS cases (
     reply_to_previous INTEGER NOT NULL DEFAULT 0,
     conversation TEXT NOT NULL,
     declarations TEXT NOT NULL DEFAULT '',
+    tactics_model TEXT NOT NULL DEFAULT 'mentalmanip',
     report TEXT
 );
 CREATE TABLE IF NOT EXISTS people (
@@ -67,6 +68,7 @@ class Case:
     people: tuple[str, ...]
     declarations: str = ""
     reply_to_previous: bool = False
+    tactics_model: str = "mentalmanip"
 
 
 class CaseStore:
@@ -88,6 +90,10 @@ class CaseStore:
         self._db.execute("PRAGMA temp_store = MEMORY")
         self._db.executescript(SCHEMA)
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(cases)")}
+        if "tactics_model" not in columns:  # a case file from before the column existed
+            self._db.execute(
+                "ALTER TABLE cases ADD COLUMN tactics_model TEXT NOT NULL DEFAULT 'mentalmanip'"
+            )
         if "report" not in columns:  # a case file from before reports were stored
             self._db.execute("ALTER TABLE cases ADD COLUMN report TEXT")
 
@@ -104,6 +110,7 @@ class CaseStore:
         helper: str | None,
         pseudonymised: bool,
         reply_to_previous: bool = False,
+        tactics_model: str = "mentalmanip",
         report: str | None = None,
     ) -> int:
         """Store a conversation and its report (``codec.report_to_json``) as a new case."""
@@ -111,7 +118,8 @@ class CaseStore:
         with self._lock, self._db:
             cursor = self._db.execute(
                 "INSERT INTO cases (created, title, context, helper, pseudonymised, "
-                "reply_to_previous, conversation, report) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "reply_to_previous, conversation, tactics_model, report) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     now,
                     conversation.id,
@@ -120,6 +128,7 @@ class CaseStore:
                     int(pseudonymised),
                     int(reply_to_previous),
                     conversation_to_json(conversation),
+                    tactics_model,
                     report,
                 ),
             )
@@ -138,7 +147,16 @@ class CaseStore:
             )
         )
         return Case(
-            row[0], row[1], row[2], row[3], row[4], bool(row[5]), people, row[6], bool(row[7])
+            row[0],
+            row[1],
+            row[2],
+            row[3],
+            row[4],
+            bool(row[5]),
+            people,
+            row[6],
+            bool(row[7]),
+            row[8],
         )
 
     def cases(self) -> list[Case]:
@@ -146,7 +164,7 @@ class CaseStore:
         with self._lock:
             rows = self._db.execute(
                 "SELECT id, created, title, context, helper, pseudonymised, declarations, "
-                "reply_to_previous FROM cases ORDER BY id DESC"
+                "reply_to_previous, tactics_model FROM cases ORDER BY id DESC"
             ).fetchall()
             return [self._case(row) for row in rows]
 
@@ -155,7 +173,7 @@ class CaseStore:
         with self._lock:
             row = self._db.execute(
                 "SELECT id, created, title, context, helper, pseudonymised, declarations, "
-                "reply_to_previous FROM cases WHERE id = ?",
+                "reply_to_previous, tactics_model FROM cases WHERE id = ?",
                 (case_id,),
             ).fetchone()
             return None if row is None else self._case(row)

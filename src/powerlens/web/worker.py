@@ -62,6 +62,7 @@ class Job:
     helper: str | None = None
     pseudonymise: bool = False
     reply_to_previous: bool = True
+    tactics_model: str = "mentalmanip"
     declarations: str = ""
     max_bytes: int = 5 * 1024 * 1024
     max_utterances: int = 5000
@@ -181,10 +182,14 @@ def analyse(
     helper: str | None,
     reply_to_previous: bool,
     declarations: dict[str, Any] | None,
+    tactics_model: str = "mentalmanip",
 ) -> ConversationReport:
     """One conversation through ``powerlens.analyze`` with the case's options."""
     options = Options(
-        helper=helper, reply_to_previous=reply_to_previous, declarations=declarations
+        helper=helper,
+        reply_to_previous=reply_to_previous,
+        declarations=declarations,
+        tactics_model=tactics_model,
     )
     return analyze([conversation], options=options).conversations[0]
 
@@ -199,7 +204,9 @@ def run(job: Job, data: bytes) -> list[Analysed]:
     done = []
     for conversation in read:
         prepared, alias = prepare(conversation, job.helper, job.pseudonymise)
-        report = analyse(prepared, alias, job.reply_to_previous, declarations)
+        report = analyse(
+            prepared, alias, job.reply_to_previous, declarations, job.tactics_model
+        )
         done.append(Analysed(conversation_to_json(prepared), alias, report_to_json(report)))
     return done
 

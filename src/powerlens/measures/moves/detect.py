@@ -133,6 +133,10 @@ def reading_hits(reading: Reading) -> dict[str, list[Hit]]:
             found["proposal"].append(
                 Hit("proposal", "proposal", proposal_kind(act), act.span, act.score, rule)
             )
+        elif act.act == "offer" and act.target == "self":
+            found["proposal"].append(
+                Hit("proposal", "proposal", "offer", act.span, act.score, rule)
+            )
         elif act.act == "acceptance":
             found["proposal"].append(Hit("proposal", "accept", None, act.span, act.score, rule))
         elif act.act == "refusal":
