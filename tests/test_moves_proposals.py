@@ -79,8 +79,20 @@ def test_moves_proposals_first_loses_to_counter_proposal() -> None:
         ("Ana", "Fine, Lisbon it is."),
     )
     assert result.sections["proposals"] == [
-        {"utterance_id": "u0", "by": "Ana", "outcome": "countered", "settled_by": "u1"},
-        {"utterance_id": "u1", "by": "Ben", "outcome": "accepted", "settled_by": "u2"},
+        {
+            "utterance_id": "u0",
+            "by": "Ana",
+            "outcome": "countered",
+            "settled_by": "u1",
+            "kind": "proposal",
+        },
+        {
+            "utterance_id": "u1",
+            "by": "Ben",
+            "outcome": "accepted",
+            "settled_by": "u2",
+            "kind": "proposal",
+        },
     ]
     assert result.sections["decision"] == {"plan_of": "Ben", "evidence": ["u1", "u2"]}
 
@@ -119,4 +131,5 @@ def test_moves_proposals_building_on_an_idea_is_acceptance() -> None:
         "by": "A",
         "outcome": "accepted",
         "settled_by": "u1",
+        "kind": "proposal",
     }

@@ -282,9 +282,15 @@ def proposal_hit(turn: Turn) -> Hit | None:
         if h.family == "proposal":
             return h
     for h in turn.hits:
-        if h.label == "power_over" and h.subtype in DEMANDS:
+        if h.label == "power_over" and h.subtype in DEMANDS and not h.rule.startswith("sequence."):
             return h
     return None
+
+
+def _kind(turn: Turn) -> str:
+    """``proposal`` (a plan put forward) or ``demand`` (a control act, command or prohibition)."""
+    hit = proposal_hit(turn)
+    return "proposal" if hit is None or hit.family == "proposal" else "demand"
 
 
 def is_directive(turn: Turn) -> bool:
@@ -653,6 +659,7 @@ def proposals(seq: list[Turn]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
             "by": p.by,
             "outcome": p.outcome,
             "settled_by": seq[p.settler].utterance.id if p.settler is not None else None,
+            "kind": _kind(p.turn),
         }
         for p in props
     ]
