@@ -10,14 +10,14 @@ The heart of the framework: what each person does with power, utterance by utter
   ``subtype``: command, prohibition, monitoring, isolation, economic_control,
   deciding_for_another, dismissing; after Stark 2007), power_with, power_to.
 - ``boundary`` (refusal), ``proposal`` and ``self_talk`` (self_critical, appeasement) signals,
-  and the turn structures in ``structures.py``: the sections ``boundaries``, ``proposals`` and
+  and the turn structures in ``structures.py``, ``boundary.py``, ``plans.py``: the sections ``boundaries``, ``proposals`` and
   ``decision``.
 
 Per speaker: ``power_over`` / ``power_with`` / ``power_to`` counts, ``refusals``,
 ``refusals_respected`` and ``boundary_respect_rate`` (respected / all of their refusals, null
 when they made none). Self-talk signals are signals to explore, never a diagnosis.
 
-Known limits: see ``detect.py`` (rules, English only, unmarked irony) and ``structures.py``
+Known limits: see ``detect.py`` (rules, English only, unmarked irony) and ``structures.py``, ``boundary.py``, ``plans.py``
 (turn order stands in for reply structure).
 """
 
@@ -30,16 +30,11 @@ from typing import Any
 from powerlens.language import Tokens
 from powerlens.language.prefilter import fold, needles
 from powerlens.measures.base import Options
+from powerlens.measures.moves.boundary import boundaries
 from powerlens.measures.moves.detect import Hit
+from powerlens.measures.moves.plans import proposals
 from powerlens.measures.moves.sequence import carry_control, mark_resistance
-from powerlens.measures.moves.structures import (
-    Turn,
-    boundaries,
-    next_other,
-    proposals,
-    refusal_hits,
-    turns,
-)
+from powerlens.measures.moves.structures import Turn, next_other, refusal_hits, turns
 from powerlens.model import Conversation, MeasureResult, Signal
 
 APOLOGY = re.compile(r"\b(?:sorry|apologi[sz]e|my apologies|forgive me)\b", re.IGNORECASE)
