@@ -1,24 +1,28 @@
-"""Power moves: bases of power, resources, Power Over / With / To, boundaries, proposals, self-talk.
+"""Power moves: speech acts, Power Over / With / To and control acts, bases of power, the
+Boundary Check, whose plan was enacted, self-talk.
 
-The heart of the framework: what each person does with power, utterance by utterance.
+The heart of the framework: what each person does with power, utterance by utterance, read
+from the speech-act layer (``language.acts``: what each clause does, whose conduct it targets,
+what it is about) and the turns around it.
 
-- Bases of power (French & Raven 1959; Raven 1965): ``power_base`` signals labelled expert,
-  referent, legitimate, coercive, reward, informational.
-- Resources invoked (Tracking Influence's third question): ``resource`` signals labelled money,
-  time, social_capital, position, expertise.
-- Stance (VeneKlasen & Miller 2002): ``stance`` signals power_over (with a control-act
-  ``subtype``: command, prohibition, monitoring, isolation, economic_control,
-  deciding_for_another, dismissing; after Stark 2007), power_with, power_to.
+- ``act`` signals: every speech act (label) with whose conduct it targets (subtype).
+- Stance (VeneKlasen & Miller 2002): ``stance`` signals power_over, whose subtype is a control
+  act (monitoring, isolation, economic_control, intimidation, deciding_for_another,
+  degradation, regulating_everyday_life; the Duluth wheel, Stark 2007, the UK statutory
+  guidance; ``control.py``) or command, prohibition, dismissing; power_with; power_to.
+- Bases of power (French & Raven 1959; Raven 1965): ``power_base`` signals; coercive and reward
+  come from threats and promises.
+- Resources invoked (Tracking Influence's third question): ``resource`` signals.
 - ``boundary`` (refusal), ``proposal`` and ``self_talk`` (self_critical, appeasement) signals,
-  and the turn structures in ``structures.py``, ``boundary.py``, ``plans.py``: the sections ``boundaries``, ``proposals`` and
-  ``decision``.
+  and the turn structures (``sequence.py``, ``boundary.py``, ``plans.py``): the sections
+  ``boundaries``, ``proposals`` and ``decision``.
 
 Per speaker: ``power_over`` / ``power_with`` / ``power_to`` counts, ``refusals``,
 ``refusals_respected`` and ``boundary_respect_rate`` (respected / all of their refusals, null
 when they made none). Self-talk signals are signals to explore, never a diagnosis.
 
-Known limits: see ``detect.py`` (rules, English only, unmarked irony) and ``structures.py``, ``boundary.py``, ``plans.py``
-(turn order stands in for reply structure).
+Known limits: see ``language/acts.py`` (rules over words, English only, unmarked irony),
+``control.py`` and ``plans.py`` (turn order stands in for reply structure).
 """
 
 from __future__ import annotations
