@@ -114,7 +114,10 @@ def chart_section(report: ConversationReport) -> str:
             parts.append(charts.matrix("Coordination", names, coordination, ".2f"))
     stance = [s for s in report.signals if s.family == "stance"]
     if stance:
-        rows = [(n, dict(Counter(s.label for s in stance if s.speaker == n))) for n in names]
+        counted: dict[str, Counter[str]] = {n: Counter() for n in names}
+        for s in stance:  # one pass, not one per speaker
+            counted.setdefault(s.speaker, Counter())[s.label] += 1
+        rows = [(n, dict(counted[n])) for n in names]
         parts.append("<h3>Power over / with / to</h3>")
         parts.append(charts.stacked("Stance", rows, ["power_over", "power_with", "power_to"]))
     return "".join(parts)
