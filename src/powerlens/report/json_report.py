@@ -2,13 +2,26 @@
 
 A public interface: later versions add fields, and never rename or drop one without a new
 schema version. ``schema/report-1.json`` in the package is its JSON Schema.
+
+``write`` streams the report to a file a piece at a time, so a chat history of hundreds of
+thousands of messages never holds its whole report text (or a dict of every utterance) in
+memory; ``render`` returns the same text as a string. The text is exactly what
+``json.dumps(..., ensure_ascii=False, indent=2)`` writes: each element of the long lists is
+encoded with orjson, and where orjson's text could differ from the standard library's (numbers
+below 1e-4 in exponent form, integers over 64 bits, lone surrogates, non-string keys, types
+orjson and json treat differently) that element is encoded with ``json`` instead.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import math
-from typing import Any
+import re
+from collections.abc import Callable, Iterable, Iterator
+from typing import IO, Any
+
+import orjson
 
 from powerlens.model import ConversationReport, Report, Signal
 
@@ -49,8 +62,37 @@ def signal_dict(signal: Signal) -> dict[str, Any]:
     return data
 
 
+class Rows:
+    """A list the writer encodes element by element as it makes them (never held whole)."""
+
+    def __init__(self, make: Callable[[], Iterable[Any]]) -> None:
+        self.make = make
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.make())
+
+
 def conversation_dict(report: ConversationReport) -> dict[str, Any]:
     """One conversation's report as a JSON-ready dict."""
+    data = _conversation_fields(report)
+    return {k: list(v) if isinstance(v, Rows) else v for k, v in data.items()}
+
+
+def _utterance_rows(report: ConversationReport) -> Iterator[dict[str, Any]]:
+    for i, u in enumerate(report.conversation.utterances):
+        yield {
+            "id": u.id,
+            "index": i,
+            "speaker": u.speaker,
+            "text": u.text,
+            "start": u.start,
+            "end": u.end,
+            "reply_to": u.reply_to,
+        }
+
+
+def _conversation_fields(report: ConversationReport) -> dict[str, Any]:
+    """``conversation_dict`` with the utterances and signals as ``Rows``, made when written."""
     conversation = report.conversation
     data: dict[str, Any] = {
         "id": conversation.id,
@@ -62,20 +104,9 @@ def conversation_dict(report: ConversationReport) -> dict[str, Any]:
             "analysed": len(conversation.utterances),
             "rejected": [{"line": r.line, "reason": r.reason} for r in conversation.rejected],
         },
-        "utterances": [
-            {
-                "id": u.id,
-                "index": i,
-                "speaker": u.speaker,
-                "text": u.text,
-                "start": u.start,
-                "end": u.end,
-                "reply_to": u.reply_to,
-            }
-            for i, u in enumerate(conversation.utterances)
-        ],
+        "utterances": Rows(lambda: _utterance_rows(report)),
         "speakers": report.speakers,
-        "signals": [signal_dict(s) for s in report.signals],
+        "signals": Rows(lambda: map(signal_dict, report.signals)),
         "scores": report.scores,
         "findings": [
             {
@@ -119,4 +150,86 @@ def _clean(value: Any) -> Any:
 
 def render(report: Report) -> str:
     """The report as indented JSON text."""
-    return json.dumps(_clean(to_dict(report)), ensure_ascii=False, indent=2)
+    buffer = io.StringIO()
+    write(report, buffer)
+    return buffer.getvalue()
+
+
+def write(report: Report, out: IO[str]) -> None:
+    """Write the report to ``out`` as indented JSON text (``render``'s text, without a final
+    newline), encoding one utterance, signal or section entry at a time."""
+    document = {
+        "schema": SCHEMA,
+        "conversations": Rows(lambda: map(_conversation_fields, report.conversations)),
+    }
+    _write(document, 0, out)
+
+
+STREAM_DEPTH = 3
+"""Dicts down to this nesting depth (the document, a conversation, a section) are written key
+by key; deeper ones, and each element of a list, are encoded whole."""
+STREAM_LENGTH = 32
+"""Lists longer than this are written element by element."""
+_ORJSON = (
+    orjson.OPT_INDENT_2
+    | orjson.OPT_PASSTHROUGH_DATACLASS
+    | orjson.OPT_PASSTHROUGH_DATETIME
+    | orjson.OPT_PASSTHROUGH_SUBCLASS
+)
+_NEGATIVE_EXPONENT = re.compile(r"\de-")
+"""Where orjson's number text may differ from json's: negative exponents ("1e-5" against
+json's "1e-05") and numbers below 1e-4 written out ("0.00001"). A match inside a string only
+costs the slower encoder."""
+
+
+def _write(value: Any, level: int, out: IO[str]) -> None:
+    """Write ``value`` as ``json.dumps(value, ensure_ascii=False, indent=2)`` would at nesting
+    ``level``."""
+    if isinstance(value, Rows) or (isinstance(value, list) and len(value) > STREAM_LENGTH):
+        _write_items(((None, v) for v in value), "[]", level, out)
+    elif (
+        isinstance(value, dict)
+        and level < STREAM_DEPTH
+        and value
+        and all(isinstance(k, str) for k in value)
+    ):
+        _write_items(iter(value.items()), "{}", level, out)
+    else:
+        out.write(_encode(value, level))
+
+
+def _write_items(
+    items: Iterator[tuple[str | None, Any]], brackets: str, level: int, out: IO[str]
+) -> None:
+    first = next(items, None)
+    if first is None:
+        out.write(brackets)
+        return
+    inner = "\n" + "  " * (level + 1)
+    out.write(brackets[0])
+    for n, (key, value) in enumerate(_chain(first, items)):
+        out.write(inner if n == 0 else "," + inner)
+        if key is not None:
+            out.write(json.dumps(key, ensure_ascii=False) + ": ")
+        _write(value, level + 1, out)
+    out.write("\n" + "  " * level + brackets[1])
+
+
+def _chain(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
+    yield first
+    yield from rest
+
+
+def _encode(value: Any, level: int) -> str:
+    """One value's indented JSON text at nesting ``level``: orjson's where it is json's."""
+    try:
+        text = orjson.dumps(value, option=_ORJSON).decode("utf-8")
+    except TypeError:  # orjson.JSONEncodeError included
+        text = ""
+    if (
+        not text
+        or "0.0000" in text
+        or ("e-" in text and _NEGATIVE_EXPONENT.search(text) is not None)
+    ):
+        text = json.dumps(_clean(value), ensure_ascii=False, indent=2)
+    return text.replace("\n", "\n" + "  " * level) if level else text
