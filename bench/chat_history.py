@@ -6,9 +6,12 @@ log-uniformly, with a night's pause now and then), about a quarter of them sugge
 ("shall we...?", "how about...", "let's..."), the rest replies (yes, no, counters, maybes,
 pressure after a "no", "fine, whatever"), questions, requests, apologies, thanks and small
 talk, over a vocabulary of places, foods, days and people whose use follows Zipf's law, so
-the content words of a long history keep growing as a real one's do. Now and then a message
-runs over two lines, media is left out ("<Media omitted>") or a system line appears, so the
-whole reader runs, rejections included.
+the content words of a long history keep growing as a real one's do. Most small talk,
+answers and replies, and some questions and proposals, carry a free sentence (spoken function
+words at their frequency, everyday content words by Zipf's law), so that, as in a real
+history, many messages are not exact repeats (about half are distinct at 64k messages). Now
+and then a message runs over two lines, media is left out ("<Media omitted>") or a system
+line appears, so the whole reader runs, rejections included.
 
 Seeded and deterministic: the same arguments give the same bytes. Used by
 ``bench/long_chat.py`` and by ``tests/test_scaling.py``.
@@ -58,7 +61,7 @@ PROPOSALS = (
     "what if we went to {place} {when}?",
     "fancy {food} {when}?",
     "do you want to come to {place} with me {when}?",
-    "I've booked {place} for {when}",
+    "I've booked {place} {when}",
     "we're going to {place} {when}",
     "maybe we could get {food} {when}",
     "let's just stay in {when} and get {food}",
@@ -111,6 +114,57 @@ SMALL_TALK = (
 )
 
 
+FUNCTION_WORDS = (
+    ("i", 35), ("you", 33), ("the", 30), ("and", 28), ("it", 27), ("a", 22), ("to", 21),
+    ("that", 18), ("of", 12), ("yeah", 10), ("in", 13), ("we", 12), ("is", 11), ("do", 9),
+    ("they", 6), ("but", 8), ("so", 8), ("on", 8), ("have", 8), ("was", 8), ("just", 6),
+    ("not", 6), ("for", 6), ("with", 5), ("there", 5), ("can", 5), ("my", 5), ("me", 4),
+    ("your", 4), ("it's", 4), ("i'm", 4), ("don't", 3), ("really", 3), ("still", 2),
+)
+CONTENT_WORDS = (
+    "today", "work", "home", "time", "dinner", "kids", "car", "night", "week", "money",
+    "bus", "train", "phone", "meeting", "boss", "weather", "rain", "coffee", "tea", "shop",
+    "bread", "milk", "school", "homework", "doctor", "appointment", "film", "show", "episode",
+    "book", "game", "match", "party", "birthday", "present", "holiday", "flight", "hotel",
+    "garden", "dog", "cat", "walk", "run", "gym", "sleep", "tired", "busy", "late", "early",
+    "nice", "great", "awful", "funny", "weird", "lovely", "cold", "hot", "hungry", "ready",
+    "finished", "started", "called", "texted", "forgot", "remembered", "bought", "cooked",
+    "cleaned", "fixed", "broke", "lost", "found", "watched", "read", "played", "won", "paid",
+    "traffic", "parking", "laundry", "dishes", "fridge", "oven", "heating", "window", "door",
+    "keys", "wallet", "bag", "jacket", "shoes", "hair", "office", "email", "report", "deadline",
+)
+
+
+def _sentence(rng: random.Random) -> str:
+    """A free sentence of 3 to 14 words: function words by frequency, content words by Zipf."""
+    function_words = [w for w, _ in FUNCTION_WORDS]
+    weights = [f for _, f in FUNCTION_WORDS]
+    words = [
+        rng.choices(function_words, weights)[0]
+        if rng.random() < 0.55
+        else _content_word(rng)
+        for _ in range(rng.randint(3, 14))
+    ]
+    return " ".join(words) + rng.choice(("", "", ".", "!", " 😂", " x", "..."))
+
+
+CONTENT_WEIGHTS = [1 / rank for rank in range(1, len(CONTENT_WORDS) + 1)]
+
+
+def _content_word(rng: random.Random) -> str:
+    """An everyday word, frequency 1 / rank; one in twenty a rarer one (a name, a place)."""
+    if rng.random() < 0.05:
+        return f"{rng.choice(CONTENT_WORDS)}{int(rng.paretovariate(0.7))}"
+    return rng.choices(CONTENT_WORDS, CONTENT_WEIGHTS)[0]
+
+
+def _chatty(rng: random.Random, text: str, share: float = 0.6) -> str:
+    """``text``, ``share`` of the time with a free sentence before or after it."""
+    if rng.random() >= share:
+        return text
+    return f"{text} {_sentence(rng)}" if rng.random() < 0.7 else f"{_sentence(rng)}. {text}"
+
+
 def _zipf(rng: random.Random, items: tuple[str, ...], extra: int) -> str:
     """An item by Zipf's law; past the list, invented names ("Cafe 1234"), so the vocabulary
     of a long history keeps growing."""
@@ -142,13 +196,13 @@ def messages(n: int, chat: str = "couple", seed: int = 0) -> Iterator[tuple[str,
         other = rng.choice(others)
         roll = rng.random()
         if roll < 0.25:  # a proposal and what follows
-            thread = [(speaker, _fill(rng, rng.choice(PROPOSALS)))]
+            thread = [(speaker, _chatty(rng, _fill(rng, rng.choice(PROPOSALS)), 0.3))]
             reply = rng.random()
             if reply < 0.35:
-                thread.append((other, _fill(rng, rng.choice(ACCEPT))))
+                thread.append((other, _chatty(rng, _fill(rng, rng.choice(ACCEPT)))))
             elif reply < 0.55:
-                thread.append((other, _fill(rng, rng.choice(REFUSE))))
-                thread.append((speaker, _fill(rng, rng.choice(AFTER_REFUSAL))))
+                thread.append((other, _chatty(rng, _fill(rng, rng.choice(REFUSE)))))
+                thread.append((speaker, _chatty(rng, _fill(rng, rng.choice(AFTER_REFUSAL)))))
                 if rng.random() < 0.3:
                     thread.append((other, rng.choice(GIVE_IN)))
             elif reply < 0.7:
@@ -157,14 +211,14 @@ def messages(n: int, chat: str = "couple", seed: int = 0) -> Iterator[tuple[str,
             elif reply < 0.8:
                 thread.append((other, rng.choice(DEFER)))
         elif roll < 0.45:
-            thread = [(speaker, _fill(rng, rng.choice(QUESTIONS)))]
+            thread = [(speaker, _chatty(rng, _fill(rng, rng.choice(QUESTIONS)), 0.4))]
             if rng.random() < 0.8:
-                thread.append((other, _fill(rng, rng.choice(ANSWERS))))
+                thread.append((other, _chatty(rng, _fill(rng, rng.choice(ANSWERS)))))
         elif roll < 0.55:
-            thread = [(speaker, _fill(rng, rng.choice(REQUESTS)))]
+            thread = [(speaker, _chatty(rng, _fill(rng, rng.choice(REQUESTS)), 0.4))]
             thread.append((other, _fill(rng, rng.choice(ACCEPT + REFUSE))))
         else:
-            thread = [(speaker, _fill(rng, rng.choice(SMALL_TALK)))]
+            thread = [(speaker, _chatty(rng, _fill(rng, rng.choice(SMALL_TALK))))]
         for item in thread[: n - made]:
             yield item
             made += 1

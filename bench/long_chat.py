@@ -9,13 +9,16 @@ messages, and how the time per message grows with the length.
 Each size is an Android WhatsApp export from ``bench/chat_history.py`` (seeded; written once
 into ``--work``), analysed by ``python -m powerlens.cli analyze FILE --format json`` in a fresh
 process pinned to one core, its report written to /dev/null. Printed per size: messages, file
-MB, wall seconds, peak resident memory (the child's ``ru_maxrss`` from ``wait4``, the number
-``/usr/bin/time -v`` prints as "Maximum resident set size"), microseconds per message and the
-growth ratio: time per message at that size over time per message at the smallest size,
-both measured in this run. ``--compare`` runs another checkout's ``src`` the same way, size by
-size right after this one (same load), for a before/after table; ``--compare-max`` stops it
-early (a quadratic version takes hours at 512k). The load average is printed at the start and
-the end: the machine is shared, so compare ratios, not seconds across runs.
+MB, wall seconds, CPU seconds (user + system), peak resident memory (the child's
+``ru_maxrss`` from ``wait4``: what ``/usr/bin/time -v`` prints as "Maximum resident set
+size"), CPU microseconds per message and the growth ratio: CPU time per message at that size
+over CPU time per message at the smallest size, both measured in this run. CPU time, not wall
+time, is the basis of the ratio because on a shared machine a busy neighbour stretches wall
+time far more than it does CPU time. ``--compare`` runs another checkout's ``src`` the same
+way, size by size right after this one (same load), for a before/after table;
+``--compare-max`` stops it early (a quadratic version takes hours at 512k). The load average
+is printed at the start and the end: the machine is shared, so compare ratios, not seconds
+across runs.
 """
 
 from __future__ import annotations
@@ -45,8 +48,11 @@ def export(work: Path, n: int, chat: str, seed: int) -> Path:
     return path
 
 
-def run(src: Path, path: Path, fmt: str, extra: list[str], core: int) -> tuple[float, float, int]:
-    """Seconds, peak MB and exit status of one ``analyze`` in a fresh process on one core."""
+def run(
+    src: Path, path: Path, fmt: str, extra: list[str], core: int
+) -> tuple[float, float, float, int]:
+    """Wall and CPU seconds, peak MB and exit status of one ``analyze`` in a fresh process on
+    one core."""
     env = {
         **os.environ,
         "PYTHONPATH": str(src),
@@ -69,7 +75,8 @@ def run(src: Path, path: Path, fmt: str, extra: list[str], core: int) -> tuple[f
         errors = child.stderr.read().decode("utf-8", "replace")
         if status:
             print(errors, file=sys.stderr)
-    return seconds, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
+    cpu = usage.ru_utime + usage.ru_stime
+    return seconds, cpu, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
 
 
 def load() -> str:
@@ -95,8 +102,8 @@ def main() -> None:
         trees.append(("compare", args.compare.resolve() / "src"))
     print(f"chat: {args.chat}, seed {args.seed}; analyze --format {args.format} {args.args}")
     print(f"one core (#{args.core}); load average at start: {load()} ({os.cpu_count()} cores)")
-    header = f"{'tree':8s} {'messages':>9s} {'file MB':>8s} {'seconds':>8s} {'peak MB':>8s}"
-    print(f"{header} {'us/msg':>8s} {'growth':>7s}")
+    header = f"{'tree':8s} {'messages':>9s} {'file MB':>8s} {'wall s':>8s} {'cpu s':>8s}"
+    print(f"{header} {'peak MB':>8s} {'us/msg':>8s} {'growth':>7s}")
     first: dict[str, float] = {}
     for n in sizes:
         path = export(args.work, n, args.chat, args.seed)
@@ -104,19 +111,19 @@ def main() -> None:
         for name, src in trees:
             if name == "compare" and args.compare_max and n > args.compare_max:
                 continue
-            seconds, peak, code = run(src, path, args.format, extra, args.core)
+            seconds, cpu, peak, code = run(src, path, args.format, extra, args.core)
             if code:
                 print(f"{name:8s} {n:>9,} failed with exit status {code}")
                 continue
-            per = seconds / n * 1e6
+            per = cpu / n * 1e6
             first.setdefault(name, per)
             print(
-                f"{name:8s} {n:>9,} {megabytes:>8.2f} {seconds:>8.2f} {peak:>8.0f} "
+                f"{name:8s} {n:>9,} {megabytes:>8.2f} {seconds:>8.2f} {cpu:>8.2f} {peak:>8.0f} "
                 f"{per:>8.1f} {per / first[name]:>7.2f}",
                 flush=True,
             )
     print(f"load average at end: {load()}")
-    print("growth = time per message at that size / time per message at the smallest size")
+    print("us/msg: CPU microseconds per message; growth: us/msg / us/msg at the smallest size")
 
 
 if __name__ == "__main__":
