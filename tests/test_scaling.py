@@ -4,7 +4,7 @@ Not a timed test. It counts the Python lines each step executes (``sys.settrace`
 events: a loop's every pass is one) for a generated family chat of ``SMALL`` and of ``LARGE``
 messages, and asserts that the count per message at ``LARGE`` is at most ``MAX_GROWTH`` times
 the count at ``SMALL``. A step that scans the whole conversation for each message (the
-issue's ``measures/moves/structures.py``: 1.62x here before the fix) fails. Steps: reading
+issue's ``measures/moves/structures.py``: 1.47x here before the fix) fails. Steps: reading
 the export, tokenising, every measure family (with a helper and reply links, so that all
 run), the findings, and every report format.
 
