@@ -274,6 +274,10 @@ class DeferencePartial:
     utterances: list[dict[str, Any]] = field(default_factory=list)
 
 
+REPEATED_LENGTH = 80
+"""Messages up to this many characters are scored once per conversation (repeats reuse it)."""
+
+
 @cache
 def _rule_source(rule: str) -> str:
     return f"rule:politeness.{rule}"
@@ -288,12 +292,22 @@ class Deference:
     def map(self, conversation: Conversation, tokens: Tokens, options: Options) -> DeferencePartial:
         model = load_model()
         partial = DeferencePartial()
+        source = f"model:{model.name}"
+        # Chats repeat short messages ("ok", "haha", "love you"): each is scored once.
+        seen: dict[str, tuple[list[str], list[StrategyHit], float]] = {}
         for utterance, words in zip(conversation.utterances, tokens, strict=True):
             tally = partial.speakers.setdefault(utterance.speaker, SpeakerTally())
             if not words:
                 continue
-            hits = strategies(utterance.text)
-            score = model.score(utterance.text, hits, words)
+            text = utterance.text
+            known = seen.get(text)
+            if known is not None and known[0] == words:
+                _, hits, score = known
+            else:
+                hits = strategies(text)
+                score = model.score(text, hits, words)
+                if len(text) <= REPEATED_LENGTH:
+                    seen[text] = (words, hits, score)
             tally.utterances += 1
             tally.score_sum += score
             for label in {h.label for h in hits}:
@@ -320,7 +334,7 @@ class Deference:
                     label="politeness",
                     span=(0, len(utterance.text)),
                     score=score,
-                    source=f"model:{model.name}",
+                    source=source,
                 )
             )
             partial.utterances.append(
