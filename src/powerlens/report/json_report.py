@@ -19,6 +19,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
 from typing import IO, Any
 
 import orjson
@@ -166,10 +167,12 @@ def write(report: Report, out: IO[str]) -> None:
 
 
 STREAM_DEPTH = 3
-"""Dicts down to this nesting depth (the document, a conversation, a section) are written key
-by key; deeper ones, and each element of a list, are encoded whole."""
+"""Dicts above this nesting depth (the document, a conversation) are written key by key;
+deeper ones, and each element of a long list, are encoded whole."""
 STREAM_LENGTH = 32
-"""Lists longer than this are written element by element."""
+"""Lists longer than this are written a batch of elements at a time."""
+BATCH = 256
+"""Elements encoded by one orjson call."""
 _ORJSON = (
     orjson.OPT_INDENT_2
     | orjson.OPT_PASSTHROUGH_DATACLASS
@@ -186,7 +189,10 @@ def _write(value: Any, level: int, out: IO[str]) -> None:
     """Write ``value`` as ``json.dumps(value, ensure_ascii=False, indent=2)`` would at nesting
     ``level``."""
     if isinstance(value, Rows) or (isinstance(value, list) and len(value) > STREAM_LENGTH):
-        _write_items(((None, v) for v in value), "[]", level, out)
+        if level + 1 < STREAM_DEPTH:
+            _write_items(((None, v) for v in value), "[]", level, out)
+        else:
+            _write_batches(iter(value), level, out)
     elif (
         isinstance(value, dict)
         and level < STREAM_DEPTH
@@ -201,35 +207,49 @@ def _write(value: Any, level: int, out: IO[str]) -> None:
 def _write_items(
     items: Iterator[tuple[str | None, Any]], brackets: str, level: int, out: IO[str]
 ) -> None:
-    first = next(items, None)
-    if first is None:
-        out.write(brackets)
-        return
+    """A dict's items (or a list's elements, keyed None), each written by ``_write``."""
     inner = "\n" + "  " * (level + 1)
-    out.write(brackets[0])
-    for n, (key, value) in enumerate(_chain(first, items)):
-        out.write(inner if n == 0 else "," + inner)
+    opened = False
+    for key, value in items:
+        out.write("," + inner if opened else brackets[0] + inner)
+        opened = True
         if key is not None:
             out.write(json.dumps(key, ensure_ascii=False) + ": ")
         _write(value, level + 1, out)
-    out.write("\n" + "  " * level + brackets[1])
+    out.write("\n" + "  " * level + brackets[1] if opened else brackets)
 
 
-def _chain(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
-    yield first
-    yield from rest
+def _write_batches(values: Iterator[Any], level: int, out: IO[str]) -> None:
+    """A long list whose elements are encoded whole, ``BATCH`` elements per orjson call."""
+    pad = "\n" + "  " * level
+    opened = False
+    while batch := list(islice(values, BATCH)):
+        text = _orjson_text(batch)
+        if text is None:  # one element at a time, each falling back to json if need be
+            for value in batch:
+                out.write(("," if opened else "[") + pad + "  " + _encode(value, level + 1))
+                opened = True
+            continue
+        body = text[2:-2]  # the elements, without the batch's own "[\n" and "\n]"
+        out.write(("," if opened else "[") + pad + (body.replace("\n", pad) if level else body))
+        opened = True
+    out.write(pad + "]" if opened else "[]")
+
+
+def _orjson_text(value: Any) -> str | None:
+    """orjson's indented text of ``value`` where it is exactly json's, else None."""
+    try:
+        text = orjson.dumps(value, option=_ORJSON).decode("utf-8")
+    except TypeError:  # orjson.JSONEncodeError included
+        return None
+    if "0.0000" in text or ("e-" in text and _NEGATIVE_EXPONENT.search(text) is not None):
+        return None
+    return text
 
 
 def _encode(value: Any, level: int) -> str:
     """One value's indented JSON text at nesting ``level``: orjson's where it is json's."""
-    try:
-        text = orjson.dumps(value, option=_ORJSON).decode("utf-8")
-    except TypeError:  # orjson.JSONEncodeError included
-        text = ""
-    if (
-        not text
-        or "0.0000" in text
-        or ("e-" in text and _NEGATIVE_EXPONENT.search(text) is not None)
-    ):
+    text = _orjson_text(value)
+    if text is None:
         text = json.dumps(_clean(value), ensure_ascii=False, indent=2)
     return text.replace("\n", "\n" + "  " * level) if level else text
