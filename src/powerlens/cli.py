@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from powerlens.analysis import analyze_conversation, resolve_measures
-from powerlens.commands.options import ReplyTo, reply_to_previous
+from powerlens.commands.options import ReplyTo, TacticsModel, reply_to_previous, tactics_model
 from powerlens.commands.progress import Activity, enabled_for
 from powerlens.errors import PowerlensError, UsageError
 from powerlens.measures import Options
@@ -92,6 +92,7 @@ def analyze_command(
         str | None, typer.Option(help="Name of the helper (therapist, coach) in a dyad.")
     ] = None,
     reply_to: ReplyTo = None,
+    tactics: TacticsModel = "mentalmanip",
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the report to this file.")
     ] = None,
@@ -119,6 +120,7 @@ def analyze_command(
         helper=helper,
         reply_to_previous=previous,
         declarations=load_declarations(declarations) if declarations else None,
+        tactics_model=tactics_model(tactics),
     )
     if vault is not None and format != "md":
         raise UsageError("--vault writes Markdown notes.", fix="add --format md")

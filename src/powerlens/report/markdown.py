@@ -4,6 +4,8 @@ YAML front matter (date, participants, context, tags), wiki-links to the framewo
 and findings with their evidence as block quotes. Transcript text is escaped twice over:
 HTML-special characters become entities (Obsidian renders inline HTML) and Markdown syntax
 characters are backslash-escaped, so a quote cannot turn into a link, a heading or markup.
+Bidirectional controls (a right-to-left override in a name would reverse the text after it)
+are stripped from the note's text and written as ``\\u`` escapes in the front matter.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 
 from powerlens.findings import framework_note
 from powerlens.model import ConversationReport, Report
+from powerlens.report import bidi
 
 FRAMEWORK_NOTES = (
     "Power_Dynamics",
@@ -30,13 +33,28 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]#|~>$%=^])")
 
 def md_escape(text: str) -> str:
     """Text safe to place in a Markdown line: no HTML, no markup, no links."""
-    flat = " ".join(text.split())
+    flat = " ".join(bidi.strip(text).split())
     return _MARKDOWN_SPECIAL.sub(r"\\\1", escape(flat, quote=False))
+
+
+_LINE_START = re.compile(r"^(\d*)([-+.)])")
+"""A list marker or rule at a line's start (``-``, ``+``, ``1.``, ``2)``), for ``md_lines``."""
+
+
+def md_lines(text: str) -> str:
+    """Text a person wrote (an answer), kept line by line, each line escaped as ``md_escape``.
+
+    Blank lines are dropped and list markers or rules at a line's start escaped, so the text
+    stays one paragraph of plain lines inside the note: it cannot end it or start a list.
+    """
+    lines = [md_escape(line) for line in text.splitlines() if line.strip()]
+    return "\n".join(_LINE_START.sub(r"\1\\\2", line, count=1) for line in lines)
 
 
 def _yaml(value: object) -> str:
     """A YAML scalar or flow sequence (JSON syntax is valid YAML and always quoted)."""
-    return json.dumps(value, ensure_ascii=False)
+    text = json.dumps(value, ensure_ascii=False)
+    return bidi.CONTROLS.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def front_matter(report: ConversationReport, today: dt.date | None = None) -> str:

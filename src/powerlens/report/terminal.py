@@ -5,11 +5,17 @@ named ``[bold]`` or a message full of brackets prints as written. Everything sho
 from the report (the same data as the JSON contract); nothing is recomputed here. Language
 measures (accommodation, politeness, pronouns) are shown as signals to explore, with the
 counts behind them, never as statements about a person.
+
+Transcript text cannot steer the terminal: control characters (escape sequences that clear the
+screen or set the window title, carriage returns) and bidirectional controls (a right-to-left
+override in a name would reverse the text after it) are removed from the output (``clean``).
+Rich lays them out as zero width, so the tables stay aligned.
 """
 
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 from rich.console import Console, Group
@@ -17,6 +23,15 @@ from rich.table import Table
 from rich.text import Text
 
 from powerlens.model import ConversationReport, Report
+from powerlens.report import bidi
+
+UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]|" + bidi.CONTROLS.pattern)
+"""C0 and C1 controls but tab and newline, DEL, and the scoped bidirectional controls."""
+
+
+def clean(text: str) -> str:
+    """``text`` without characters that would steer a terminal or reorder the line."""
+    return UNSAFE.sub("", text)
 
 
 def _percent(value: float | None) -> str:
@@ -288,4 +303,4 @@ def render(report: Report, width: int = 120) -> str:
     for conversation in report.conversations:
         console.print(conversation_view(conversation))
         console.print()
-    return buffer.getvalue()
+    return clean(buffer.getvalue())

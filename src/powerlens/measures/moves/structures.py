@@ -83,7 +83,22 @@ STOP_WORDS = frozenset(
         "will not no yes come on now",
     )
 )
-CONTROL_SUBTYPES = frozenset({"command", "prohibition", "deciding_for_another", "dismissing"})
+CONTROL_SUBTYPES = frozenset(
+    {
+        "command",
+        "dismissing",
+        "monitoring",
+        "isolation",
+        "economic_control",
+        "intimidation",
+        "deciding_for_another",
+        "degradation",
+        "regulating_everyday_life",
+    }
+)
+"""Power-over subtypes that impose (a reply carrying one presses on a refusal)."""
+PUNISHING_CONTROL = frozenset({"intimidation", "degradation"})
+"""Power-over subtypes that, in a reply to a refusal, punish it."""
 
 
 @dataclass
@@ -188,6 +203,7 @@ def response_kind(reply: Turn, request: Turn | None) -> str | None:
     text = reply.utterance.text
     if (
         reply.has("power_base", "coercive")
+        or any(h.subtype in PUNISHING_CONTROL for h in reply.hits if h.label == "power_over")
         or reply.cues("boundary", "punish")
         or len(SHOUT.findall(text)) >= 2
     ):
@@ -254,22 +270,29 @@ def boundaries(seq: list[Turn]) -> list[dict[str, Any]]:
     return found
 
 
+DEMANDS = CONTROL_SUBTYPES - {"dismissing", "degradation"}
+"""Power-over subtypes that put a plan forward for the other to follow: a demand is a plan
+too, and it wins when the other gives in (Tracking Influence: "whose plan was enacted?")."""
+
+
 def proposal_hit(turn: Turn) -> Hit | None:
-    """The proposal in this turn, if any: a proposal match or a decision for another."""
+    """The plan this turn puts forward, if any: a proposal, or a demand (a control act, a
+    command or a prohibition aimed at the other)."""
     for h in turn.hits:
         if h.family == "proposal":
             return h
     for h in turn.hits:
-        if h.label == "power_over" and h.subtype == "deciding_for_another":
+        if h.label == "power_over" and h.subtype in DEMANDS:
             return h
     return None
 
 
 def is_directive(turn: Turn) -> bool:
-    """A plan statement or a decision made for others ("we're going to Grandma's")."""
+    """A plan statement or a demand made of others ("we're going to Grandma's", "be home by
+    ten")."""
     return any(
         (h.family == "proposal" and h.subtype == "plan")
-        or (h.label == "power_over" and h.subtype == "deciding_for_another")
+        or (h.label == "power_over" and h.subtype in DEMANDS)
         for h in turn.hits
     )
 
