@@ -75,9 +75,9 @@ def test_report_html_summary_says_whose_plan_won_and_how_refusals_were_answered(
     assert "<b>Whose plan won:</b> <bdi>Alex</bdi>'s — see" in summary
     alex, jo = re.findall(r"<section class='person s\d'>.*?</section>", summary)
     assert "<dt>Talk</dt><dd>60% of words · 7 turns</dd>" in alex
-    assert "<dt>Over / With / To</dt><dd>0 / 1 / 0</dd>" in alex
+    assert "<dt>Over / With / To</dt><dd>2 / 0 / 0 " in alex  # a dismissal, "I'm telling you"
     assert "<dt>Refusals</dt><dd>none</dd>" in alex
-    assert "<dt>Proposals</dt><dd>2: accepted 2</dd>" in alex
+    assert "<dt>Proposals</dt><dd>3: accepted 3</dd>" in alex  # the "I'm telling you" demand too
     refusal = couple.sections["boundaries"][0]
     index = [u.id for u in couple.conversation.utterances].index(refusal["refusal"])
     assert (
@@ -91,7 +91,9 @@ def test_report_html_summary_says_whose_plan_won_and_how_refusals_were_answered(
 
 def test_report_html_summary_of_a_therapy_session(therapy: ConversationReport) -> None:
     summary = summary_section(therapy)
-    assert "<b>Whose plan won:</b> no proposals were made." in summary
+    # the client's plan ("Maybe I could stop at two or three drinks"), left to them ("It's your
+    # call") and taken up
+    assert "<b>Whose plan won:</b> <bdi>Client</bdi>'s — see" in summary
     index = therapy.sections["dyad"]["index"]["value"]
     assert f"power-differential index {index:.2f} (0 = client-led" in summary
     assert "<bdi>Therapist</bdi> <span class='role'>(helper)</span>" in summary

@@ -214,12 +214,13 @@ def _closes_alone(reading: Reading, act: Act) -> bool:
     boundary, not a decision for the other: it counts only beside an act aimed at them."""
     if act.rule != "acts.decision.closing":
         return False
-    if any(a.act in ("refusal", "agency") for a in reading.acts):
-        return True
     return not any(
-        a.target == "addressee"
-        and a.act in ("directive", "prohibition", "threat", "decision")
-        and a.rule != act.rule
+        (
+            a.target == "addressee"
+            and a.act in ("directive", "prohibition", "threat", "decision")
+            and a.rule != act.rule
+        )
+        or (a.act == "proposal" and a.target == "joint")
         for a in reading.acts
     )
 
@@ -273,10 +274,20 @@ def controls(reading: Reading) -> list[Control]:
     return sorted(best.values(), key=lambda c: (c.span, c.category))
 
 
+def _bare(reading: Reading, act: Act) -> bool:
+    """The act's clause is short enough to point back to the one before ("Don't. Not him.")."""
+    start, end = reading.clauses[act.clause]
+    return len(reading.text[start:end].split()) <= 3
+
+
 def _act_controls(reading: Reading, act: Act) -> list[Control]:
     """The control acts one act makes with the topics of its clause (or the clause before)."""
     clause_topics = [t for t in reading.topics_in(act.clause) if t.span[1] > act.span[0]]
-    before = reading.topics_in(act.clause - 1) if act.clause and act.act in NEAR_ACTS else []
+    before = (
+        reading.topics_in(act.clause - 1)
+        if act.clause and act.act in NEAR_ACTS and _bare(reading, act)
+        else []
+    )
     found = []
     for rule in control_rules():
         if rule.topic_alone or not rule.takes(act):

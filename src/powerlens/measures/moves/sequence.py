@@ -36,6 +36,9 @@ CARRY_TURNS = 6
 RESIST_AFTER = 2
 """How many utterances back a demand may be for a contrary plan to refuse it."""
 PRESSING_ACTS = frozenset({"prohibition", "threat"})
+ASKING_ACTS = frozenset({"directive", "prohibition", "threat", "question", "request", "decision"})
+"""Acts with which a turn about a control topic asks again ("Passcode as well.", "Who's the
+guy on the sofa?"); talk about the topic alone does not carry the control on."""
 DEMANDS = frozenset({"directive", "prohibition", "threat", "decision"})
 
 
@@ -70,7 +73,10 @@ def _continues(turn: Turn, categories: list[str]) -> Hit | None:
     reading = read(text)
     if "joke" in reading.marks or "requested" in reading.marks:
         return None
-    for category in categories:
+    demanding = any(
+        a.act in ASKING_ACTS and a.target in ("addressee", "none") for a in reading.acts
+    )
+    for category in categories if demanding else ():
         topics = _category_topics()[category]
         for topic in reading.topics:
             if topic.domain in topics or topic.rule in topics:

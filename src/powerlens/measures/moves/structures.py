@@ -282,9 +282,15 @@ def proposal_hit(turn: Turn) -> Hit | None:
         if h.family == "proposal":
             return h
     for h in turn.hits:
-        if h.label == "power_over" and h.subtype in DEMANDS:
+        if h.label == "power_over" and h.subtype in DEMANDS and not h.rule.startswith("sequence."):
             return h
     return None
+
+
+def _kind(turn: Turn) -> str:
+    """``proposal`` (a plan put forward) or ``demand`` (a control act, command or prohibition)."""
+    hit = proposal_hit(turn)
+    return "proposal" if hit is None or hit.family == "proposal" else "demand"
 
 
 def is_directive(turn: Turn) -> bool:
@@ -550,10 +556,10 @@ def _spread(seq: list[Turn]) -> dict[str, int]:
     return spread
 
 
-def _accept(prop: Proposal, k: int) -> None:
+def _accept(prop: Proposal, k: int, how: str = "accepted") -> None:
     if prop.outcome != "accepted":
         prop.outcome, prop.settler = "accepted", k
-    prop.events.setdefault(k, "accepted")
+    prop.events.setdefault(k, how)
 
 
 def proposals(seq: list[Turn]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
@@ -610,7 +616,7 @@ def proposals(seq: list[Turn]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
                     # their last sentence ("I've booked it" ... "the tickets are paid for").
                     for prop in index.around(k - 2 * PROPOSAL_WINDOW, k):
                         if prop.by == target.by and prop.outcome not in ("accepted", "deferred"):
-                            _accept(prop, k)
+                            _accept(prop, k, "gave_in")
                             prop.contested = True
                     consumed.add(k)
                 elif k - target.index <= PROPOSAL_WINDOW:
@@ -653,6 +659,7 @@ def proposals(seq: list[Turn]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
             "by": p.by,
             "outcome": p.outcome,
             "settled_by": seq[p.settler].utterance.id if p.settler is not None else None,
+            "kind": _kind(p.turn),
         }
         for p in props
     ]
@@ -667,7 +674,11 @@ def proposals(seq: list[Turn]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         for k, kind in sorted(winner.events.items())
         if k != winner.index and k <= where and (kind == "restated" or k == winner.settler)
     ]
-    decision: dict[str, Any] = {"plan_of": winner.by, "evidence": ids}
+    decision: dict[str, Any] = {
+        "plan_of": winner.by,
+        "evidence": ids,
+        "settled": winner.events[where],
+    }
     if winner.joint:
         decision["joint"] = True
     return found, decision
