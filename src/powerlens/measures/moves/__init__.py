@@ -33,12 +33,12 @@ from typing import Any
 
 from powerlens.language import Tokens
 from powerlens.language.prefilter import fold, needles
-from powerlens.measures.base import Options
+from powerlens.measures.base import Options, addressees
 from powerlens.measures.moves.boundary import boundaries
 from powerlens.measures.moves.detect import Hit
 from powerlens.measures.moves.plans import proposals
 from powerlens.measures.moves.sequence import carry_control, mark_resistance
-from powerlens.measures.moves.structures import Turn, next_other, refusal_hits, turns
+from powerlens.measures.moves.structures import Turn, refusal_hits, turns
 from powerlens.model import Conversation, MeasureResult, Signal
 
 APOLOGY = re.compile(r"\b(?:sorry|apologi[sz]e|my apologies|forgive me)\b", re.IGNORECASE)
@@ -64,28 +64,6 @@ class MovesPartial:
 
 
 COUNTS = ("power_over", "power_with", "power_to", "refusals", "refusals_respected")
-
-
-def _targets(seq: list[Turn]) -> list[str | None]:
-    """Each turn's addressee: the last other speaker before it, else the next one after it.
-
-    One pass each way (the speaker of the last run before the current one), not a scan per
-    turn, so a long monologue costs its length.
-    """
-    found: list[str | None] = []
-    last: str | None = None
-    before: str | None = None
-    for turn in seq:
-        speaker: str = turn.utterance.speaker
-        found.append(last if last != speaker else before)
-        if last is not None and speaker != last:
-            before = last
-        last = speaker
-    after = next_other(seq)
-    return [
-        target if target is not None or after[i] == len(seq) else seq[after[i]].utterance.speaker
-        for i, target in enumerate(found)
-    ]
 
 
 def _signal(turn: Turn, hit: Hit, target: str | None) -> Signal:
@@ -141,7 +119,7 @@ class Moves:
         for name in conversation.speaker_names():
             partial.speakers[name] = dict.fromkeys(COUNTS, 0)
         apologies = _repeated_apologies(seq)
-        targets = _targets(seq)
+        targets = addressees([t.utterance.speaker for t in seq])
         for i, turn in enumerate(seq):
             target = targets[i]
             counted = refusal_hits(seq, i)
