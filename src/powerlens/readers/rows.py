@@ -16,7 +16,6 @@ infinite ones are rejected.
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
@@ -27,6 +26,8 @@ from typing import Any
 
 from powerlens.errors import InputError
 from powerlens.model import Rejection, Utterance
+from powerlens.readers import budgets
+from powerlens.readers.jsondoc import loads_small
 
 COLUMNS = ("id", "conversation_id", "speaker", "text", "timestamp", "start", "end", "reply_to")
 
@@ -56,6 +57,7 @@ class RowConverter:
         self.origin: dict[tuple[str, str], int] = {}
         self.typed = typed
         self.plans: dict[tuple[str, ...], tuple[Any, ...]] = {}
+        self.max_chars = budgets.current().utterance_chars
 
     def plan(self, keys: tuple[str, ...]) -> tuple[Any, ...]:
         meta: list[tuple[str, str]] = []
@@ -87,6 +89,8 @@ class RowConverter:
             return "missing 'text'" if text is None else "'text' must be text"
         if not text or text.isspace():
             return "utterance has no text"
+        if len(text) > self.max_chars:
+            return budgets.utterance_reason(len(text))
         keys = tuple(row)
         plan = self.plans.get(keys) or self.plan(keys)
         uid = get("id")
@@ -260,8 +264,8 @@ def cell(text: Any) -> Any:
         return float(text)
     if text[0] in "[{":
         try:
-            return json.loads(text)
-        except ValueError:
+            return loads_small(text)
+        except ValueError:  # not JSON, or nested past the depth budget: kept as text
             return text
     return text
 
