@@ -24,11 +24,11 @@ from rich.progress import (
 )
 
 from powerlens.analysis import analyze_conversation, resolve_measures
-from powerlens.commands.options import ReplyTo, reply_to_previous
+from powerlens.commands.options import Limits, ReplyTo, reading_budgets, reply_to_previous
 from powerlens.errors import PowerlensError, UsageError
 from powerlens.measures import Options
 from powerlens.model import Conversation, ConversationReport, Report
-from powerlens.readers import formats, load
+from powerlens.readers import about, budgets, check_input, formats, load
 from powerlens.report import RENDERERS, render
 from powerlens.report.markdown import write_vault_notes
 from powerlens.systemic import load_declarations
@@ -99,7 +99,9 @@ def analyze_command(
     ] = None,
     input_format: Annotated[
         str | None,
-        typer.Option("--input-format", help="Input format, when sniffing guesses wrong."),
+        typer.Option(
+            "--input-format", help="Input format, when sniffing guesses wrong (powerlens formats)."
+        ),
     ] = None,
     encoding: Annotated[
         str | None, typer.Option(help="Text encoding of the input (default: UTF-8, or its BOM).")
@@ -122,6 +124,7 @@ def analyze_command(
         Path | None,
         typer.Option(help="With --format md: write one note per conversation into this vault."),
     ] = None,
+    limit: Limits = None,
 ) -> None:
     """Analyse conversations and print who did the most talking, with evidence."""
     if input_format is not None and input_format not in formats():
@@ -138,7 +141,8 @@ def analyze_command(
     )
     tags = contexts_per_file(files, context or [])
     reports: list[ConversationReport] = []
-    with progress_bar(len(files), "analysing") as advance:
+    with budgets.use(reading_budgets(limit)), progress_bar(len(files), "analysing") as advance:
+        check_input(files)
         for path, tag in zip(files, tags, strict=True):
             conversations: list[Conversation] = load(
                 path, format=input_format, encoding=encoding, context=tag
@@ -166,10 +170,20 @@ def analyze_command(
 
 
 @app.command("formats")
-def formats_command() -> None:
-    """List the input formats powerlens reads."""
-    for name in formats():
-        typer.echo(name)
+def formats_command(
+    names: Annotated[
+        bool, typer.Option("--names", help="Only the names, one a line (for scripts).")
+    ] = False,
+) -> None:
+    """List the input formats: what each reads, what to pass, how it is recognised, an example."""
+    if names:
+        for name in formats():
+            typer.echo(name)
+        return
+    for name, info in about().items():
+        typer.echo(f"{name}\n  reads:      {info.reads}\n  pass:       {info.expects}")
+        typer.echo(f"  recognised: {info.recognised}\n  example:    {info.example}\n")
+    typer.echo("Name one with: powerlens analyze FILE --input-format NAME")
 
 
 COMMAND_MODULES: tuple[str, ...] = ("dyad", "corpus", "corpus_run", "practice", "profile", "serve")

@@ -26,11 +26,20 @@ from pathlib import Path
 
 from powerlens.errors import InputError
 from powerlens.model import Conversation, Rejection, Utterance
+from powerlens.readers.about import About
 from powerlens.readers.textfile import read_lines
 from powerlens.readers.times import parse_media_time
 
 FORMATS = ("plain",)
 EXTENSIONS: dict[str, str] = {}
+ABOUT = {
+    "plain": About(
+        reads="a plain transcript, one turn per line, optionally timestamped",
+        expects="a text file",
+        recognised="the fallback: any text with 'Name: text' lines",
+        example="[00:01:02] Ann: We should sell the car.",
+    ),
+}
 MAX_HEADER_LINES = 5
 
 _NAME = r"(?P<name>[^\W\d_][^:\[\]()]{0,40}?)"
@@ -116,7 +125,7 @@ def read(path: Path, *, encoding: str | None = None, format: str = "plain") -> l
                 "'Name: text' (optionally with a timestamp).",
                 line=number,
                 code="PL111",
-                fix="check the file is a transcript, or name its format with --format.",
+                fix="check the file is a transcript, or name its format with --input-format.",
             )
     if not utterances:
         raise InputError(path, "no 'Name: text' line found.", line=len(lines), code="PL111")

@@ -42,10 +42,20 @@ from typing import Any
 
 from powerlens.errors import InputError
 from powerlens.model import Conversation, Rejection, Utterance
+from powerlens.readers.about import About
 from powerlens.readers.textfile import read_lines
 
 FORMATS = ("whatsapp",)
 EXTENSIONS: dict[str, str] = {}
+ABOUT = {
+    "whatsapp": About(
+        reads="WhatsApp 'Export chat' (Android and iOS, with or without media)",
+        expects="the exported .txt, or the .zip as the phone saved it (media files are "
+        "recorded as not read)",
+        recognised="one of the first lines starts with a date and time, then a name",
+        example="31/12/2023, 21:05 - Sam: Shall we go tomorrow?",
+    ),
+}
 MAX_HEADER_LINES = 5
 
 LRM = "\u200e"
@@ -122,7 +132,7 @@ def read(
                 "e.g. '31/12/2023, 21:05 - Name: text' or '[31/12/2023, 21:05:33] Name: text'.",
                 line=number,
                 code="PL111",
-                fix="check the file is a WhatsApp export, or name its format with --format.",
+                fix="check the file is a WhatsApp export, or name its format with --input-format.",
             )
     if not records:
         raise InputError(
