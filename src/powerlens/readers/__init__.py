@@ -35,6 +35,7 @@ from powerlens.readers.textfile import WIDE_BOMS, check_bytes, head
 READER_MODULES = (
     "subtitles",
     "whatsapp",
+    "telegram",
     "interchange",
     "convokit",
     "email",
