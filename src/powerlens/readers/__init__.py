@@ -36,6 +36,7 @@ READER_MODULES = (
     "subtitles",
     "whatsapp",
     "telegram",
+    "meta",
     "interchange",
     "convokit",
     "email",
