@@ -34,6 +34,7 @@ from powerlens.readers.textfile import WIDE_BOMS, check_bytes, head
 
 READER_MODULES = (
     "subtitles",
+    "signal",
     "whatsapp",
     "telegram",
     "meta",

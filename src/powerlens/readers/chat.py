@@ -104,8 +104,9 @@ def conversation(
         enumerate(utterances), key=lambda item: (item[1].start is None, item[1].start or 0, item[0])
     )
     kept = [u for _, u in ordered]
-    if left_out:
-        meta = {**meta, "left_out": dict(sorted(left_out.items()))}
+    counted = {kind: count for kind, count in sorted(left_out.items()) if count}
+    if counted:
+        meta = {**meta, "left_out": counted}
     names = dict.fromkeys(u.speaker for u in kept)
     return Conversation(
         id=cid,
