@@ -10,6 +10,9 @@ recognises it (a Slack workspace, a Telegram export, ...), else file by file; a 
 - ``EXTENSIONS``: file suffix -> format name (``{".vtt": "vtt"}``);
 - ``ABOUT``: format name -> ``About`` (what it reads, what to pass, how it is recognised, an
   example line), shown by ``powerlens formats``;
+- ``SNIFF_FIRST`` (optional): suffixes another reader owns (``.csv``) that this reader's
+  ``sniff`` is asked about first (DiscordChatExporter's CSV is not interchange CSV);
+- ``READS_FOLDERS`` (optional): True when ``read`` accepts a folder named with its format;
 - ``sniff(path, head) -> str | None``: the format name if this content is its own
   (``head`` is the file's first 64 KiB as text, or None for a folder);
 - ``read(path, *, encoding, format) -> list[Conversation]``.
@@ -37,6 +40,7 @@ READER_MODULES = (
     "signal",
     "whatsapp",
     "telegram",
+    "discord",
     "meta",
     "interchange",
     "convokit",
@@ -95,13 +99,18 @@ def reader_for(path: Path, format: str | None = None) -> tuple[ModuleType, str]:
             )
         return available[format], format
     modules = list(dict.fromkeys(available.values()))
+    sample = head(path) if path.is_file() else None
     if path.is_file():
         suffix = path.suffix.lower()
+        for module in modules:  # an export that reuses a common suffix (.csv) claims it first
+            if suffix in getattr(module, "SNIFF_FIRST", ()):
+                sniffed = module.sniff(path, sample)
+                if sniffed is not None:
+                    return module, sniffed
         for module in modules:
             if suffix in module.EXTENSIONS:
                 return module, module.EXTENSIONS[suffix]
         _check_start(path)
-    sample = head(path) if path.is_file() else None
     for module in modules:
         sniffed = module.sniff(path, sample)
         if sniffed is not None:
