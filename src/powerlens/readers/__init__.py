@@ -39,6 +39,7 @@ READER_MODULES = (
     "subtitles",
     "signal",
     "whatsapp",
+    "imessage",
     "telegram",
     "discord",
     "meta",
