@@ -43,6 +43,7 @@ READER_MODULES = (
     "telegram",
     "discord",
     "meta",
+    "googlechat",
     "interchange",
     "convokit",
     "email",
