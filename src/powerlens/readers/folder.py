@@ -144,7 +144,10 @@ class _Walk:
         try:
             self.conversations.extend(reading())
         except PowerlensError as error:
-            self.skip(entry, str(error).replace(f"{entry}:", "", 1).strip())
+            text = str(error)
+            if isinstance(error, InputError) and error.line is not None:
+                text = text.replace(f"{error.path}:{error.line}: ", f"line {error.line}: ", 1)
+            self.skip(entry, text.replace(f"{entry}/", "").replace(f"{entry}: ", "", 1))
 
 
 def read(
