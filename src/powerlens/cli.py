@@ -53,7 +53,10 @@ def fail_cleanly(command: Callable[..., T]) -> Callable[..., T]:
         try:
             return command(*args, **kwargs)
         except PowerlensError as error:
-            message = escape(str(error))
+            text = str(error)
+            if len(text) > 4000:  # keep the code, the start and the fix of an oversized message
+                text = f"{text[:2000]} … {text[-1500:]}"
+            message = escape(text)
             err.print(f"[red]error:[/red] {message}", markup=True, highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
 

@@ -23,6 +23,13 @@ from __future__ import annotations
 from pathlib import Path
 
 
+def shown(value: object, size: int = 60) -> str:
+    """``repr(value)`` cut to ``size`` characters: input quoted in a message stays short, so a
+    1 MB header or timestamp cannot make the message (or its rendering) huge."""
+    text = repr(value)
+    return text if len(text) <= size else text[: size - 2] + "…" + text[-1]
+
+
 class PowerlensError(Exception):
     """Base class of every error powerlens raises on purpose."""
 

@@ -208,7 +208,7 @@ def input_size(path: Path) -> int:
             try:
                 with zipfile.ZipFile(path) as archive:
                     return sum(info.file_size for info in archive.infolist())
-            except (zipfile.BadZipFile, OSError, ValueError):
+            except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
                 return path.stat().st_size  # a gzip file, or a broken zip the reader reports
         return path.stat().st_size
     total = files = 0

@@ -28,7 +28,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from powerlens.errors import InputError, UsageError
+from powerlens.errors import InputError, UsageError, shown
 from powerlens.model import Conversation, Rejection, Utterance
 from powerlens.readers import jsondoc
 from powerlens.readers.about import About
@@ -98,7 +98,7 @@ def _metadata(folder: Path, *names: str, encoding: str | None = None) -> dict[st
             entry = entry["meta"]
         if not isinstance(entry, dict):
             raise InputError(
-                path, f"the entry for {key!r} is not an object of metadata.", code="PL132"
+                path, f"the entry for {shown(key)} is not an object of metadata.", code="PL132"
             )
         found[key] = entry
     return found

@@ -86,8 +86,9 @@ def sniff(path: Path, head: str | None) -> str | None:
     if text.startswith("{"):
         keys = ('"guild"', '"channel"', '"messages"')
         return "discord" if all(k in text for k in keys) and '"author"' in text else None
-    first = next(csv.reader([text.split("\n", 1)[0].strip()]), [])
-    return "discord" if [c.strip() for c in first] == CSV_HEADER else None
+    first = text.splitlines()[0].strip() if text else ""
+    header = [c.strip().strip('"') for c in first.split(",")]
+    return "discord" if header == CSV_HEADER else None
 
 
 def read(path: Path, *, encoding: str | None = None, format: str = "discord") -> list[Conversation]:

@@ -52,7 +52,7 @@ from email.parser import BytesParser
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
-from powerlens.errors import InputError
+from powerlens.errors import InputError, shown
 from powerlens.model import Conversation
 from powerlens.readers import budgets
 from powerlens.readers.about import About
@@ -76,14 +76,16 @@ ABOUT = {
         example="From: Ann Lee <ann@example.org>",
     ),
 }
-READS_FOLDERS = True
+READS_FOLDERS = frozenset({"eml"})
+"""A folder named with ``eml`` is read as a folder of messages (``mbox``: file by file)."""
 
 _HEADER_LINE = re.compile(r"^[A-Za-z][A-Za-z0-9-]*:[ \t]?", re.ASCII)
 _KNOWN_HEADERS = frozenset(
     {"from", "date", "subject", "message-id", "to", "received", "return-path", "cc",
      "in-reply-to", "references", "mime-version", "content-type", "delivered-to"}
 )
-_ENVELOPE = re.compile(rb"^From [^\n]*?\d{1,2}:\d{2}[^\n]*?\d{4}", re.MULTILINE)
+_ENVELOPE = re.compile(rb"^From [^\n]{0,200}?\d{1,2}:\d{2}[^\n]{0,200}?\d{4}", re.MULTILINE)
+"""An envelope line; bounded so that a long ``From `` body line costs linear time."""
 _MBOXRD_ESCAPE = re.compile(rb"^>(>*From )", re.MULTILINE)
 _MESSAGE_ID = re.compile(r"<([^<>\s]+)>")
 
@@ -222,7 +224,7 @@ def _parse(
             return result
         _fill(result, message, encoding)
     except Exception as error:  # the email package can raise almost anything on bad input
-        result.reason = f"malformed message ({type(error).__name__}: {error})"
+        result.reason = f"malformed message ({type(error).__name__}: {shown(str(error), 120)})"
     return result
 
 
@@ -269,7 +271,7 @@ def _fill(result: MailMessage, message: EmailMessage, encoding: str | None) -> N
         if result.display or result.address:
             break
     if not (result.display or result.address):
-        result.reason = f"malformed From header {_clean(str(sender))!r}: no name or address"
+        result.reason = f"malformed From header {shown(_clean(str(sender)))}: no name or address"
         return
     date = raw.get("date")
     when = None
@@ -277,7 +279,7 @@ def _fill(result: MailMessage, message: EmailMessage, encoding: str | None) -> N
         try:
             when = parsedate_to_datetime(date)
         except (TypeError, ValueError, IndexError):
-            result.meta["date"] = f"unreadable Date header {' '.join(_clean(date).split())!r}"
+            result.meta["date"] = f"unreadable Date header {shown(' '.join(_clean(date).split()))}"
     if when is not None:
         result.start = (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()
     text, notes = body_text(message, encoding)

@@ -163,7 +163,8 @@ def read(
         from powerlens.readers import readers
 
         named = readers().get(format)
-        if named is not None and getattr(named, "READS_FOLDERS", False):
+        folders = getattr(named, "READS_FOLDERS", False)
+        if named is not None and (folders is True or (folders and format in folders)):
             found = named, format
     if found is not None:
         module, fmt = found

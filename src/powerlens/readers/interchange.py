@@ -29,6 +29,7 @@ import contextlib
 import csv
 import json
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from pathlib import Path
 from types import MappingProxyType
@@ -94,7 +95,10 @@ def sniff(path: Path, head: str | None) -> str | None:
         except ValueError:
             row = {k: 1 for k in re.findall(r'"(speaker|text)"\s*:', first)}
         return "jsonl" if isinstance(row, dict) and {"speaker", "text"} <= row.keys() else None
-    header = {name.strip().lower() for name in next(csv.reader([first]), [])}
+    try:
+        header = {name.strip().lower() for name in next(csv.reader([first]), [])}
+    except csv.Error:  # a stray carriage return or NUL: not a header row
+        return None
     return "csv" if {"speaker", "text"} <= header else None
 
 
@@ -247,7 +251,8 @@ def _header(path: Path, record: list[str], number: int) -> list[str]:
 
 def _check_columns(path: Path, names: list[str], line: int | None = None) -> None:
     missing = [c for c in ("speaker", "text") if c not in names]
-    duplicate = sorted({n for n in names if names.count(n) > 1})
+    counts = Counter(names)
+    duplicate = sorted(n for n, k in counts.items() if k > 1)
     if missing or duplicate:
         problem = (
             f"missing column(s) {', '.join(missing)}"
@@ -256,12 +261,19 @@ def _check_columns(path: Path, names: list[str], line: int | None = None) -> Non
         )
         raise InputError(
             path,
-            f"{problem}; found {', '.join(names) or 'none'}.",
+            f"{problem}; found {_listed(names)}.",
             line=line,
             code="PL125",
             fix="name the columns id, conversation_id, speaker, text, timestamp, reply_to "
             "(speaker and text are required).",
         )
+
+
+def _listed(names: list[str], most: int = 12) -> str:
+    """Column names for a message: at most ``most``, each cut short."""
+    shown = [n if len(n) <= 40 else n[:39] + "…" for n in names[:most]]
+    more = f" and {len(names) - most} more" if len(names) > most else ""
+    return (", ".join(shown) or "none") + more
 
 
 def _parquet_rows(path: Path) -> Iterator[tuple[int, Any]]:

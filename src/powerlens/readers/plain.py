@@ -24,7 +24,7 @@ import dataclasses
 import re
 from pathlib import Path
 
-from powerlens.errors import InputError
+from powerlens.errors import InputError, shown
 from powerlens.model import Conversation, Rejection, Utterance
 from powerlens.readers.about import About
 from powerlens.readers.textfile import read_lines
@@ -100,7 +100,7 @@ def read(path: Path, *, encoding: str | None = None, format: str = "plain") -> l
                 if start is None:
                     raise InputError(
                         path,
-                        f"timestamp {match['time']!r} is not a valid time.",
+                        f"timestamp {shown(match['time'])} is not a valid time.",
                         line=number,
                         code="PL110",
                         fix="write times as hh:mm:ss or mm:ss.",

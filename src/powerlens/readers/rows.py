@@ -24,7 +24,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from powerlens.errors import InputError
+from powerlens.errors import InputError, shown
 from powerlens.model import Rejection, Utterance
 from powerlens.readers import budgets
 from powerlens.readers.jsondoc import loads_small
@@ -161,12 +161,12 @@ class RowConverter:
             elif known[field] != value:
                 raise InputError(
                     self.path,
-                    f"speaker {name!r} has speaker.{field} = {value!r} here but "
-                    f"{known[field]!r} on line {self.origin[name, field]}; speaker metadata "
+                    f"speaker {shown(name)} has speaker.{field} = {shown(value)} here but "
+                    f"{shown(known[field])} on line {self.origin[name, field]}; speaker metadata "
                     "must be the same on every row of a speaker.",
                     line=number,
                     code="PL124",
-                    fix=f"correct speaker.{field} for {name!r}, or move the value to a "
+                    fix=f"correct speaker.{field} for {shown(name)}, or move the value to a "
                     f"meta.{field} column if it varies by utterance.",
                 )
 
@@ -224,22 +224,22 @@ def seconds(value: Any, column: str = "timestamp") -> float | None:
             number = float(value)
         except ValueError:
             if column != "timestamp":
-                raise ValueError(f"{column} {value!r} is not a number of seconds") from None
+                raise ValueError(f"{column} {shown(value)} is not a number of seconds") from None
             try:
                 moment = datetime.fromisoformat(value.strip())
             except ValueError:
                 raise ValueError(
-                    f"timestamp {value!r} is neither seconds nor an ISO 8601 date-time"
+                    f"timestamp {shown(value)} is neither seconds nor an ISO 8601 date-time"
                 ) from None
             return _posix(moment)
     elif isinstance(value, datetime):
         return _posix(value)
     else:
-        raise ValueError(f"{column} {value!r} is not a number of seconds")
+        raise ValueError(f"{column} {shown(value)} is not a number of seconds")
     if math.isnan(number):
         return None
     if math.isinf(number):
-        raise ValueError(f"{column} {value!r} is not a finite number of seconds")
+        raise ValueError(f"{column} {shown(value)} is not a finite number of seconds")
     return number
 
 

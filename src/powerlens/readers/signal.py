@@ -70,7 +70,7 @@ HEADER = re.compile(
 )
 _REACTIONS = re.compile(r"^\(- (?P<list>.*) -\)$")
 _STICKER = re.compile(r"^\(\( (?P<label>.*) \)\)$")
-_ATTACHMENT = re.compile(r"!?\[[^\]\n]*\]\((?:\.{1,2}/)?(?:media|exported_stickers)/[^)\n]*\)")
+_ATTACHMENT = re.compile(r"!?\[[^\[\]\n]*\]\((?:\.{1,2}/)?(?:media|exported_stickers)/[^)\n]*\)")
 _CALL = re.compile(
     r"^(?:(?:incoming|outgoing|missed) (?:voice |video |audio )?call|voice call|video call)"
     r"(?: \([^)]*\))?$",

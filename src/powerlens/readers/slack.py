@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from powerlens.errors import InputError
+from powerlens.errors import InputError, shown
 from powerlens.model import Conversation, Rejection, Speaker, Utterance
 from powerlens.readers import jsondoc
 from powerlens.readers.about import About
@@ -301,9 +301,9 @@ def _utterance(
     try:
         start = float(str(ts))
     except ValueError:
-        return f"'ts' {ts!r} is not a Slack timestamp", None, None
+        return f"'ts' {shown(ts)} is not a Slack timestamp", None, None
     if start != start or start in (float("inf"), float("-inf")):
-        return f"'ts' {ts!r} is not a Slack timestamp", None, None
+        return f"'ts' {shown(ts)} is not a Slack timestamp", None, None
     subtype = message.get("subtype")
     if subtype == "bot_message" or "bot_profile" in message:
         return "bot or app message, not written by a person", None, None

@@ -49,7 +49,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from powerlens.errors import InputError
+from powerlens.errors import InputError, shown
 from powerlens.model import Conversation, Rejection, Utterance
 from powerlens.readers.about import About
 from powerlens.readers.textfile import read_lines
@@ -76,8 +76,9 @@ UNKNOWN = "Unknown"
 _HEADER = re.compile(r"^WEBVTT(?:[ \t].*)?$")
 _BLOCK_KEYWORD = re.compile(r"^(NOTE|STYLE|REGION)(?:[ \t].*)?$")
 _SRT_TIMING = re.compile(r"^\s*\d+:\d{1,2}:\d{1,2}[,.]\d{1,3}\s*-->")
-_VOICE = re.compile(r"<v(?:\.[^\s>]*)?(?:[ \t]+(?P<name>[^>]*))?>", re.IGNORECASE)
-_TAG = re.compile(r"</?[A-Za-z][^>]*>|<\d[\d:.]*>|\{\\[^}]*\}")
+_VOICE = re.compile(r"<v(?:\.[^\s<>]*)?(?:[ \t]+(?P<name>[^<>]*))?>", re.IGNORECASE)
+_TAG = re.compile(r"</?[A-Za-z][^<>]*>|<\d[\d:.]*>|\{\\[^{}]*\}")
+"""Tags stop at the next ``<`` (or ``{``): a cue full of unclosed ``<`` costs linear time."""
 _NAME_PREFIX = re.compile(r"^(?P<name>[^\W\d_][\w .'’()\-]{0,40}?)\s*:(?:\s+|$)(?P<text>.*)$")
 _SPACE = re.compile(r"\s+")
 NON_SPEECH = re.compile(r"^(?:\s*(?:\[[^\]]*\]|\([^)]*\)|[♪♫#*]))+\s*$|^\s*[♪♫].*[♪♫]\s*$")
@@ -216,8 +217,8 @@ def _timing(path: Path, line: int, timing: str, expected: str) -> tuple[float, f
         bad = start_text if start is None else end_text
         raise InputError(
             path,
-            f"cue timing {timing.strip()!r} has an invalid {which} time {bad!r}; expected "
-            f"'{expected}'.",
+            f"cue timing {shown(timing.strip())} has an invalid {which} time {shown(bad)}; "
+            f"expected '{expected}'.",
             line=line,
             code="PL110",
             fix="write each time as hours:minutes:seconds with milliseconds.",

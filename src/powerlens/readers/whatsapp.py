@@ -40,7 +40,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from powerlens.errors import InputError
+from powerlens.errors import InputError, shown
 from powerlens.model import Conversation, Rejection, Utterance
 from powerlens.readers.about import About
 from powerlens.readers.textfile import read_lines
@@ -205,7 +205,7 @@ def _seconds(path: Path, record: _Record, day_first: bool) -> float:
         order = "day/month/year" if day_first else "month/day/year"
         raise InputError(
             path,
-            f"date or time {stamp!r} is not valid read as {order} with a "
+            f"date or time {shown(stamp)} is not valid read as {order} with a "
             f"{'12' if ampm else '24'}-hour clock; expected e.g. '31/12/2023, 21:05' or "
             "'12/31/23, 9:05 PM'.",
             line=record.line,
