@@ -96,3 +96,17 @@ def test_formats_doc_covers_every_format() -> None:
     for name in ("input-mb", "decompressed-mb", "rows", "members", "utterance-chars",
                  "header-chars", "depth", "line-mb"):
         assert f"`{name}`" in doc
+
+
+def test_readme_first_command_and_whatsapp_example_run() -> None:
+    import shlex
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    first = next(line for line in readme.splitlines() if "powerlens analyze" in line)
+    assert first.startswith("pip install -e . && powerlens analyze examples/")
+    whatsapp = next(line for line in readme.splitlines() if "whatsapp_family_chat.zip" in line)
+    for line in (first.split("&&")[1], whatsapp.split("#")[0]):
+        args = shlex.split(line)[1:]
+        result = runner.invoke(app, [args[0], str(REPO / args[1]), *args[2:]])
+        assert result.exit_code == 0, result.output
+        assert "Who did the most talking?" in result.stdout
