@@ -26,7 +26,8 @@ A day file that is not valid JSON is an ``InputError`` naming the file and json'
 
 ``users.json`` and the channel lists are read only from the export root that was given
 (a folder or a zip): given one channel folder or one day file, the reader never looks above
-it, and names come from the messages' ``user_profile`` (else the user id).
+it, and names come from the messages' ``user_profile`` (else the user id). Symbolic links
+inside the export are not followed.
 
 Known limits: edits and deletions are taken as exported (only the final text); file
 contents, reactions and attachments' text are ignored; huddles and canvases are not read;
@@ -108,7 +109,11 @@ def read(path: Path, *, encoding: str | None = None, format: str = "slack") -> l
         channels = [(path, _days(path))]
     else:
         root = path
-        channels = [(p, _days(p)) for p in sorted(path.iterdir()) if p.is_dir() and _is_channel(p)]
+        channels = [
+            (p, _days(p))
+            for p in sorted(path.iterdir())
+            if p.is_dir() and not p.is_symlink() and _is_channel(p)
+        ]
         if not channels:
             raise InputError(
                 path,
@@ -150,7 +155,9 @@ def read(path: Path, *, encoding: str | None = None, format: str = "slack") -> l
 
 
 def _days(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if DAY_FILE.match(p.name) and p.is_file())
+    return sorted(
+        p for p in folder.iterdir() if DAY_FILE.match(p.name) and p.is_file() and not p.is_symlink()
+    )
 
 
 def _document(path: Path, encoding: str | None, expected: str) -> Any:
