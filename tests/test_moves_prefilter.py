@@ -15,6 +15,7 @@ from importlib import resources
 import pytest
 
 from powerlens.language import rules as checks
+from powerlens.language.lexicon import load as load_acts
 from powerlens.language.prefilter import (
     alternation,
     first_words,
@@ -39,10 +40,12 @@ def rule_sets() -> dict[str, tuple[Rule, ...]]:
         f"{folder}/{p.name}"
         for folder in ("moves", "tactics", "dyad")
         for p in lexicons.joinpath(folder).iterdir()
-        if p.name.endswith(".tsv")
+        if p.name.endswith(".tsv") and p.name != "control.tsv"  # control.tsv composes acts
     ]
     sets = {name: load_rules(name) for name in files}
     sets["deference"] = deference_rules()
+    for name in ("acts/acts.tsv", "acts/about.tsv", "acts/consequences.tsv"):
+        sets[name] = load_acts(name)
     return sets
 
 

@@ -28,7 +28,9 @@ def test_moves_report_matches_schema_and_contract(write) -> None:  # type: ignor
     jsonschema.validate(report, schema)
     (conv,) = report["conversations"]
     over = [s for s in conv["signals"] if s["label"] == "power_over"]
-    assert over[0]["subtype"] == "monitoring" and over[0]["source"] == "rule:over.monitor"
+    assert [s["subtype"] for s in over] == ["monitoring"]
+    assert over[0]["source"] == "rule:acts.directive.command_list+about.device"
+    assert over[0]["span"] == [0, 18]  # "Give me your phone"
     assert over[0]["target"] == "Mia"
     assert conv["boundaries"] == [
         {

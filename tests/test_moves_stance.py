@@ -1,4 +1,9 @@
-"""Stance (Power Over / With / To) and control-act subtypes, with hard negatives."""
+"""Stance (Power Over / With / To) and control-act subtypes, with hard negatives.
+
+A power-over signal names the control act it is (monitoring, isolation, economic control,
+intimidation, deciding for another, degradation, regulating everyday life); a command or
+prohibition that is none of these is ``command`` or ``prohibition``.
+"""
 
 from __future__ import annotations
 
@@ -9,17 +14,17 @@ from moves_cases import labels, subtypes
 OVER = [
     ("Give me your phone.", "monitoring"),
     ("Go to your room.", "command"),
-    ("Shut up and listen.", "command"),
+    ("Shut up and listen.", "degradation"),
     ("Sit down. Now.", "command"),
     ("You will apologise to your sister.", "command"),
     ("I need you to send the figures by five.", "command"),
-    ("You have to be home by ten.", "command"),
+    ("You have to be home by ten.", "regulating_everyday_life"),
     ("Do as I say.", "command"),
     ("Clean your room right now.", "command"),
-    ("Can you just shut up?", "command"),
-    ("You're not allowed to go to that party.", "prohibition"),
+    ("Can you just shut up?", "degradation"),
+    ("You're not allowed to go to that party.", "isolation"),
     ("Don't you dare talk to me like that.", "prohibition"),
-    ("You can't see him again.", "prohibition"),
+    ("You can't see him again.", "isolation"),
     ("I won't let you quit.", "prohibition"),
     ("Text me every time you leave the house.", "monitoring"),
     ("Let me see your messages.", "monitoring"),
@@ -37,9 +42,9 @@ OVER = [
     ("I've already signed you up for the course.", "deciding_for_another"),
     ("You're going whether you like it or not.", "deciding_for_another"),
     ("End of discussion.", "deciding_for_another"),
-    ("Nobody asked you.", "dismissing"),
-    ("That's a stupid idea.", "dismissing"),
-    ("You're overreacting.", "dismissing"),
+    ("Nobody asked you.", "degradation"),
+    ("That's a stupid idea.", "degradation"),
+    ("You're overreacting.", "degradation"),
 ]
 
 WITH = [
@@ -82,6 +87,13 @@ NOT_OVER = [
     "If I said give me your phone, would you?",
     "Your call was cut off.",
     "You need to relax, it's the weekend.",
+    "send me a pic of the view when u get there!!",
+    "you should totally see Priya, she misses you",
+    "I don't want you to miss your train",
+    "Grab some milk on the way home?",
+    "If you're cold, take my jacket.",
+    "I'll take your coat.",
+    "Pack your bags, we're going to Spain!",
 ]
 
 

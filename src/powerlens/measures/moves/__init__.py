@@ -25,14 +25,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from itertools import chain
 from typing import Any
 
 from powerlens.language import Tokens
 from powerlens.language.prefilter import fold, needles
 from powerlens.measures.base import Options
 from powerlens.measures.moves.detect import Hit
-from powerlens.measures.moves.structures import Turn, boundaries, proposals, refusal_hits, turns
+from powerlens.measures.moves.structures import (
+    Turn,
+    boundaries,
+    next_other,
+    proposals,
+    refusal_hits,
+    turns,
+)
 from powerlens.model import Conversation, MeasureResult, Signal
 
 APOLOGY = re.compile(r"\b(?:sorry|apologi[sz]e|my apologies|forgive me)\b", re.IGNORECASE)
@@ -60,14 +66,26 @@ class MovesPartial:
 COUNTS = ("power_over", "power_with", "power_to", "refusals", "refusals_respected")
 
 
-def _target(seq: list[Turn], i: int) -> str | None:
-    """The addressee: the last other speaker before ``i``, else the next one after it."""
-    speaker = seq[i].utterance.speaker
-    for j in chain(range(i - 1, -1, -1), range(i + 1, len(seq))):
-        other: str = seq[j].utterance.speaker
-        if other != speaker:
-            return other
-    return None
+def _targets(seq: list[Turn]) -> list[str | None]:
+    """Each turn's addressee: the last other speaker before it, else the next one after it.
+
+    One pass each way (the speaker of the last run before the current one), not a scan per
+    turn, so a long monologue costs its length.
+    """
+    found: list[str | None] = []
+    last: str | None = None
+    before: str | None = None
+    for turn in seq:
+        speaker: str = turn.utterance.speaker
+        found.append(last if last != speaker else before)
+        if last is not None and speaker != last:
+            before = last
+        last = speaker
+    after = next_other(seq)
+    return [
+        target if target is not None or after[i] == len(seq) else seq[after[i]].utterance.speaker
+        for i, target in enumerate(found)
+    ]
 
 
 def _signal(turn: Turn, hit: Hit, target: str | None) -> Signal:
@@ -121,8 +139,9 @@ class Moves:
         for name in conversation.speaker_names():
             partial.speakers[name] = dict.fromkeys(COUNTS, 0)
         apologies = _repeated_apologies(seq)
+        targets = _targets(seq)
         for i, turn in enumerate(seq):
-            target = _target(seq, i)
+            target = targets[i]
             counted = refusal_hits(seq, i)
             tally = partial.speakers[turn.utterance.speaker]
             extra = [apologies[i]] if i in apologies else []

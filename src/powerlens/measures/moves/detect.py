@@ -1,50 +1,74 @@
-"""Per-utterance power moves: bases of power, resources, stance, proposals, refusals, self-talk.
+"""Per-utterance power moves: the speech-act reading plus the rule files that remain data.
 
-Bases of power follow French & Raven (1959) and Raven (1965); Power Over / With / To follows
-VeneKlasen & Miller (2002); control acts (monitoring, isolation, economic control, deciding for
-another) follow Stark (2007). The rules are TSV data in ``lexicons/moves/`` (each file cites its
-sources) and match case-insensitively on the utterance text.
+Most of what an utterance does comes from the speech-act layer (``language.acts``) through
+``moves.control``: control acts (power_over with a category), Power With / To, threats and
+promises (coercive and reward power), proposals, acceptances and refusals. The rule files in
+``lexicons/moves/`` hold the rest: the bases of power read from their wording (expert, referent,
+legitimate, informational; French & Raven 1959, Raven 1965), resources invoked, self-talk, and
+the reply cues the turn structures read (respect, pressure, punishment, giving in; reject,
+counter, defer, settle, combine).
 
-Context handling (shared with other families through ``powerlens.language.rules``):
+Context handling (shared with other families through ``powerlens.language.rules``): a cue that
+is negated ("I would never threaten you"), reported or quoted ("she said 'or else'") or
+hypothetical ("imagine if I said you can't go") is dropped; in an utterance marked as a joke
+("lol", "jk", laughing emoji) threats, insults and self-critical matches are dropped.
 
-- a cue that is negated ("I would never threaten you"), reported or quoted ("she said 'or
-  else'") or hypothetical ("imagine if I said you can't go") is dropped;
-- in an utterance marked as a joke ("lol", "jk", laughing emoji) coercive, power_over and
-  self-critical matches are dropped (teasing is not a threat), other families stay;
-- questions that look like commands: a ``command`` match inside a can/could/would/will-you
-  question ("could you pass the salt?", "will you clean your room?") is a request that leaves
-  room for a no, so it is not counted as power_over; the strongest commands (score >= 0.85,
-  e.g. "can you just shut up?") still count.
-
-Known limits: English only; patterns, not parsing, so long-distance or implicit threats ("it
-would be a shame if something happened to your car") and sarcasm are missed; an unmarked joke
-("I'll kill you if you spoil the ending") is read literally.
+Known limits: English only; patterns over words, not parsing, so long-distance or implicit
+threats ("it would be a shame if something happened to your car" is read; subtler ones are not)
+and sarcasm are missed; an unmarked joke is read literally.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
+from powerlens.language.acts import Reading, read
 from powerlens.language.rules import Rule, discount, find, is_joke, load_rules
+from powerlens.measures.moves.control import (
+    COMMANDS,
+    PROHIBITIONS,
+    controls,
+    proposal_kind,
+    with_kind,
+)
 
 RULE_FILES = {
     "power_base": "moves/bases.tsv",
     "resource": "moves/resources.tsv",
-    "stance": "moves/stance.tsv",
     "proposal": "moves/proposals.tsv",
     "boundary": "moves/boundaries.tsv",
     "self_talk": "moves/self_talk.tsv",
 }
 """Rule file for each family; files also hold the reply cues the turn structures use."""
+FAMILIES = ("act", "stance", *RULE_FILES)
 
 SIGNAL_LABELS = {
     "power_base": frozenset(
         {"expert", "referent", "legitimate", "coercive", "reward", "informational"}
     ),
     "resource": frozenset({"money", "time", "social_capital", "position", "expertise"}),
+    "act": frozenset(
+        {
+            "directive",
+            "request",
+            "prohibition",
+            "question",
+            "offer",
+            "proposal",
+            "acceptance",
+            "refusal",
+            "commitment",
+            "threat",
+            "promise",
+            "appeal_guilt",
+            "appeal_loyalty",
+            "dismissal",
+            "decision",
+            "agency",
+        }
+    ),
     "stance": frozenset({"power_over", "power_with", "power_to"}),
     "proposal": frozenset({"proposal"}),
     "boundary": frozenset({"refusal"}),
@@ -52,14 +76,9 @@ SIGNAL_LABELS = {
 }
 """Labels that become signals; other labels in the files are reply cues."""
 
-JOKE_DROPS = frozenset({"coercive", "power_over", "self_critical"})
-REQUEST_FRAME = re.compile(
-    r"^\W*(?:please,?\s+|so,?\s+|hey,?\s+|um+,?\s+|hi,?\s+)?(?:can|could|would|will|won't|can't)"
-    r"\s+(?:you|u|ya)\b|^\W*(?:please,?\s+)?(?:would|do)\s+you\s+mind\b",
-    re.IGNORECASE,
-)
-SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
-STRONG_COMMAND = 0.85
+JOKE_DROPS = frozenset({"self_critical"})
+PUNISHING_ACTS = frozenset({"acts.dismissal.insult", "acts.dismissal.belittle"})
+"""Act rules that, in a reply to a refusal, punish it (threats count through coercive power)."""
 
 
 @dataclass(frozen=True)
@@ -84,31 +103,68 @@ def rules(family: str) -> tuple[Rule, ...]:
     return load_rules(RULE_FILES[family])
 
 
-def sentence_at(text: str, start: int) -> str:
-    """The sentence of ``text`` that contains character ``start``."""
-    for match in SENTENCE.finditer(text):
-        if match.start() <= start < match.end():
-            return match.group()
-    return text
-
-
-def is_request_question(text: str, start: int) -> bool:
-    """The match sits in a can/could/would/will-you question: a polite request, not an order."""
-    sentence = sentence_at(text, start)
-    return sentence.rstrip().endswith("?") and REQUEST_FRAME.search(sentence) is not None
-
-
-def _keep(rule: Rule, family: str, text: str, start: int) -> bool:
+def _keep(rule: Rule, text: str, start: int) -> bool:
     if discount(text, start) is not None:
         return False
-    if rule.label in JOKE_DROPS and is_joke(text):
-        return False
-    return not (
-        family == "stance"
-        and rule.subtype == "command"
-        and rule.score < STRONG_COMMAND
-        and is_request_question(text, start)
-    )
+    return not (rule.label in JOKE_DROPS and is_joke(text))
+
+
+def reading_hits(reading: Reading) -> dict[str, list[Hit]]:
+    """Per family, the hits the speech-act reading gives (acts, stance, bases, proposals,
+    refusals, and the acceptance and punishment cues the turn structures read)."""
+    found: dict[str, list[Hit]] = {family: [] for family in FAMILIES}
+    for act in reading.acts:
+        found["act"].append(Hit("act", act.act, act.target, act.span, act.score, act.rule))
+        rule = act.rule
+        kind = with_kind(act)
+        if kind is not None:
+            found["stance"].append(Hit("stance", "power_with", kind, act.span, act.score, rule))
+        if act.act == "agency":
+            found["stance"].append(Hit("stance", "power_to", "agency", act.span, act.score, rule))
+        if act.act == "threat":
+            found["power_base"].append(
+                Hit("power_base", "coercive", act.kind, act.span, act.score, rule)
+            )
+        elif act.act == "promise":
+            found["power_base"].append(
+                Hit("power_base", "reward", act.kind, act.span, act.score, rule)
+            )
+        elif act.act == "proposal":
+            found["proposal"].append(
+                Hit("proposal", "proposal", proposal_kind(act), act.span, act.score, rule)
+            )
+        elif act.act == "acceptance":
+            found["proposal"].append(Hit("proposal", "accept", None, act.span, act.score, rule))
+        elif act.act == "refusal":
+            bare = "bare" if "bare" in rule else "explicit"
+            found["boundary"].append(Hit("boundary", "refusal", bare, act.span, act.score, rule))
+        elif rule in COMMANDS:
+            found["stance"].append(
+                Hit("stance", "power_over", "command", act.span, act.score, rule)
+            )
+        elif rule in PROHIBITIONS:
+            found["stance"].append(
+                Hit("stance", "power_over", "prohibition", act.span, act.score, rule)
+            )
+        elif act.act == "dismissal" and rule == "acts.dismissal.undervalue":
+            found["stance"].append(
+                Hit("stance", "power_over", "dismissing", act.span, act.score, rule)
+            )
+        if act.act == "appeal_guilt" or rule in PUNISHING_ACTS:
+            found["boundary"].append(Hit("boundary", "punish", act.act, act.span, act.score, rule))
+    found_controls = controls(reading)
+    if found_controls:  # a command or prohibition read as a control act counts once, as that
+        found["stance"] = [
+            h
+            for h in found["stance"]
+            if h.subtype not in ("command", "prohibition")
+            or not any(c.span[0] < h.span[1] and h.span[0] < c.span[1] for c in found_controls)
+        ]
+    for control in found_controls:
+        found["stance"].append(
+            Hit("stance", "power_over", control.category, control.span, control.score, control.rule)
+        )
+    return found
 
 
 def _dedupe(hits: Iterable[Hit]) -> list[Hit]:
@@ -118,6 +174,7 @@ def _dedupe(hits: Iterable[Hit]) -> list[Hit]:
         if any(
             k.label == hit.label
             and k.family == hit.family
+            and (k.subtype == hit.subtype or hit.family != "stance")
             and k.span[0] < hit.span[1]
             and hit.span[0] < k.span[1]
             for k in kept
@@ -135,6 +192,7 @@ def _all_rules() -> tuple[tuple[Rule, ...], dict[int, str]]:
     return every, family_of
 
 
+@lru_cache(maxsize=65536)
 def family_hits(text: str) -> dict[str, list[Hit]]:
     """Per family, the matches of every label (signals and reply cues) that survive the checks.
 
@@ -143,10 +201,10 @@ def family_hits(text: str) -> dict[str, list[Hit]]:
     """
     norm = normalise(text)
     every, family_of = _all_rules()
-    found: dict[str, list[Hit]] = {family: [] for family in RULE_FILES}
+    found = reading_hits(read(text))
     for rule, span in find(every, norm):
         family = family_of[id(rule)]
-        if _keep(rule, family, norm, span[0]):
+        if _keep(rule, norm, span[0]):
             found[family].append(Hit(family, rule.label, rule.subtype, span, rule.score, rule.name))
     return {family: _dedupe(found_hits) for family, found_hits in found.items()}
 

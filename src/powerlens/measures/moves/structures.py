@@ -39,12 +39,19 @@ Known limits: replies are taken in order of utterances (or ``reply_to`` is not u
 group chats with interleaved threads a reply may be credited to the wrong proposal; topics are
 tracked only through shared words, so an accepted plan about dinner and a later one about
 the film compete for "the" decision (contested plans win over uncontested ones); a restatement
-that shares no word with the plan it restates falls back to the speaker's latest plan.
+that shares no word with the plan it restates falls back to the speaker's latest plan; a
+restatement settles only a plan made within the last ``SETTLE_WINDOW`` utterances (so that a
+history of years costs time in proportion to its length).
+
+Cost: linear in the number of utterances. Every look-up that would scan the conversation
+(earlier proposals by a speaker or containing a word, the next turn by someone else, a
+speaker's refusals) goes through an index built once per conversation (``_Index``).
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -58,6 +65,8 @@ RESPONSE_TURNS = 3
 CAPITULATION_WINDOW = 8
 PROPOSAL_WINDOW = 6
 PROPOSAL_REPLIES = 3
+SETTLE_WINDOW = 1000
+"""A settling turn restates a plan made within this many utterances before it."""
 
 REQUEST_FORM = re.compile(
     r"\b(?:can|could|would|will|won't|wanna|want to|do you want|would you like|fancy|"
@@ -74,7 +83,13 @@ STOP_WORDS = frozenset(
         "will not no yes come on now",
     )
 )
-CONTROL_SUBTYPES = frozenset({"command", "prohibition", "deciding_for_another", "dismissing"})
+CONTROL_SUBTYPES = frozenset(
+    {
+        "command", "dismissing", "monitoring", "isolation", "economic_control", "intimidation",
+        "deciding_for_another", "degradation", "regulating_everyday_life",
+    }
+)
+"""Power-over subtypes that impose (a reply carrying one presses on a refusal)."""
 
 
 @dataclass
@@ -193,17 +208,27 @@ def response_kind(reply: Turn, request: Turn | None) -> str | None:
 RANK = {"punished": 3, "pressured": 2, "respected": 1}
 
 
+def next_other(seq: list[Turn]) -> list[int]:
+    """For each turn, the index of the next turn by someone else (``len(seq)`` when none)."""
+    after = [len(seq)] * len(seq)
+    for i in range(len(seq) - 2, -1, -1):
+        same = seq[i + 1].utterance.speaker == seq[i].utterance.speaker
+        after[i] = after[i + 1] if same else i + 1
+    return after
+
+
 def boundaries(seq: list[Turn]) -> list[dict[str, Any]]:
     """The Boundary Check for every refusal in the conversation."""
     found: list[dict[str, Any]] = []
+    after: list[int] | None = None
     for i, turn in enumerate(seq):
         if not refusal_hits(seq, i):
             continue
         refuser = turn.utterance.speaker
         request = _previous_other(seq, i)
-        j = i + 1
-        while j < len(seq) and seq[j].utterance.speaker == refuser:
-            j += 1
+        if after is None:
+            after = next_other(seq)
+        j = after[i]
         replies: list[Turn] = []
         while (
             j < len(seq) and seq[j].utterance.speaker != refuser and len(replies) < RESPONSE_TURNS
@@ -313,21 +338,20 @@ def _supersedes(turn: Turn) -> bool:
     return proposal_hit(turn) is not None and (_has(turn, "counter") or _has(turn, "combine"))
 
 
-def _restates_other(reply: Turn, prop: Proposal, props: list[Proposal]) -> bool:
-    """The reply settles on a plan of its own speaker that is not ``prop``."""
+def _restates_other(reply: Turn, prop: Proposal, index: _Index) -> bool:
+    """The reply settles on a plan of its own speaker that is not ``prop``: a proposal of the
+    replier, made before ``prop``, that shares a content word with the reply."""
     if not _has(reply, "settle"):
         return False
     said = reply.words
     if said & prop.words:
         return False
-    return any(
-        p.by == reply.utterance.speaker and p.index < prop.index and said & p.words for p in props
-    )
+    first = index.first_with
+    speaker = reply.utterance.speaker
+    return any(first.get((speaker, w), prop.index) < prop.index for w in said)
 
 
-def _fate(
-    seq: list[Turn], prop: Proposal, props: list[Proposal]
-) -> tuple[str, int | None, int | None]:
+def _fate(seq: list[Turn], prop: Proposal, index: _Index) -> tuple[str, int | None, int | None]:
     """The outcome of one proposal, the reply that decided it, and the reply that accepted it."""
     i = prop.index
     proposer = prop.by
@@ -353,7 +377,7 @@ def _fate(
         counters = _has(reply, "counter")
         imposes = reply.control() or reply.has("power_base", "legitimate")
         accepts = bool(reply.cues("proposal", "accept")) or bool(reply.cues("boundary", "give_in"))
-        if _restates_other(reply, prop, props):
+        if _restates_other(reply, prop, index):
             return "overridden", k, None
         if offers and (counters or rejects):
             return ("overridden" if rejects and imposes else "countered"), k, None
@@ -367,7 +391,7 @@ def _fate(
             return "rejected", k, None
         if accepts:
             accepted = (k, speaker)
-            if len({t.utterance.speaker for t in seq}) <= 2:
+            if index.two_speakers:
                 break
             continue
         if offers:
@@ -396,28 +420,42 @@ def _yields(seq: list[Turn], k: int) -> bool:
     return bool(turn.cues("proposal", "accept")) and len(tokenize(text)) <= 5
 
 
-def _in_contention(seq: list[Turn], props: list[Proposal], start: int, k: int, who: str) -> bool:
+def _in_contention(index: _Index, start: int, k: int, who: str) -> bool:
     """``who`` refused or put forward a plan of their own between ``start`` and ``k``."""
-    if any(p.by == who and start < p.index < k for p in props):
-        return True
-    return any(
-        seq[j].utterance.speaker == who and refusal_hits(seq, j) for j in range(start + 1, k)
+    return _between(index.proposed_at.get(who, []), start, k) or _between(
+        index.refusals().get(who, []), start, k
     )
 
 
+def _between(positions: list[int], start: int, k: int) -> bool:
+    """Some position of the sorted ``positions`` lies strictly between ``start`` and ``k``."""
+    at = bisect_left(positions, start + 1)
+    return at < len(positions) and positions[at] < k
+
+
 def _settle_target(
-    seq: list[Turn], props: list[Proposal], k: int, spread: dict[str, int]
+    seq: list[Turn], index: _Index, k: int, spread: dict[str, int]
 ) -> Proposal | None:
     """The earlier proposal a settling turn restates: most shared content words, else fallback.
 
     Shared words count 1 / (number of turns using the word), so a rare word ("chips", "the
-    twenty-third") outweighs one the whole conversation keeps using ("Grandma").
+    twenty-third") outweighs one the whole conversation keeps using ("Grandma"). Only
+    proposals of the last ``SETTLE_WINDOW`` utterances are candidates; those that share a word
+    are found through the word index, not by scanning every proposal.
     """
     turn = seq[k]
     speaker = turn.utterance.speaker
     said = turn.words
     strong = any(h.subtype == "strong" for h in turn.cues("proposal", "settle"))
-    earlier = [p for p in props if p.index < k and (strong or p.by == speaker)]
+    since = k - SETTLE_WINDOW
+    sharing: dict[int, Proposal] = {}
+    for word in said:
+        posting = index.with_word.get(word, [])
+        for p in posting[bisect_left(posting, since, key=_position) :]:
+            if p.index >= k:
+                break
+            if strong or p.by == speaker:
+                sharing[p.index] = p
     scored = [
         (
             sum(1 / spread.get(w, 1) for w in said & p.words),
@@ -426,7 +464,7 @@ def _settle_target(
             p.index,
             p,
         )
-        for p in earlier
+        for p in sharing.values()
     ]
     best = max(scored, key=lambda s: s[:4], default=None)
     if best is not None and best[0] > 0:
@@ -434,11 +472,56 @@ def _settle_target(
     if not strong:
         return None
     live = ("accepted", "ignored", "countered")
-    own = [p for p in earlier if p.by == speaker and p.outcome in live]
-    if own:
-        return own[-1]
-    others = [p for p in earlier if p.outcome in ("accepted", "ignored")]
-    return others[-1] if others else None
+    own = index.latest(since, k, lambda p: p.by == speaker and p.outcome in live)
+    if own is not None:
+        return own
+    return index.latest(since, k, lambda p: p.outcome in ("accepted", "ignored"))
+
+
+def _position(prop: Proposal) -> int:
+    return prop.index
+
+
+class _Index:
+    """Proposals and refusals by position, speaker and word, built once per conversation, so
+    that each look-up costs the size of a window or of its answer, not of the conversation."""
+
+    def __init__(self, seq: list[Turn], props: list[Proposal]) -> None:
+        self.seq = seq
+        self.props = props
+        self.positions = [p.index for p in props]
+        self.by_index = {p.index: p for p in props}
+        self.two_speakers = len({t.utterance.speaker for t in seq}) <= 2
+        self.proposed_at: dict[str, list[int]] = {}
+        self.first_with: dict[tuple[str, str], int] = {}
+        self.with_word: dict[str, list[Proposal]] = {}
+        for p in props:
+            self.proposed_at.setdefault(p.by, []).append(p.index)
+            for word in p.words:
+                self.first_with.setdefault((p.by, word), p.index)
+                self.with_word.setdefault(word, []).append(p)
+        self.next_other = [len(props)] * len(props)
+        for n in range(len(props) - 2, -1, -1):
+            same = props[n + 1].by == props[n].by
+            self.next_other[n] = self.next_other[n + 1] if same else n + 1
+        self._refusals: dict[str, list[int]] | None = None
+
+    def refusals(self) -> dict[str, list[int]]:
+        """Per speaker, the indices of their turns that count as refusals (computed once)."""
+        if self._refusals is None:
+            self._refusals = {}
+            for j, turn in enumerate(self.seq):
+                if refusal_hits(self.seq, j):
+                    self._refusals.setdefault(turn.utterance.speaker, []).append(j)
+        return self._refusals
+
+    def around(self, start: int, end: int) -> list[Proposal]:
+        """The proposals made at utterances ``start`` <= index < ``end``, in order."""
+        return self.props[bisect_left(self.positions, start) : bisect_left(self.positions, end)]
+
+    def latest(self, start: int, end: int, keep: Any) -> Proposal | None:
+        """The last proposal made at ``start`` <= index < ``end`` for which ``keep`` holds."""
+        return next((p for p in reversed(self.around(start, end)) if keep(p)), None)
 
 
 def _spread(seq: list[Turn]) -> dict[str, int]:
@@ -469,9 +552,11 @@ def proposals(seq: list[Turn]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     ]
     for prop in props:
         prop.joint = _has(prop.turn, "combine")
+    index = _Index(seq, props)
+    by_index = index.by_index
     consumed: set[int] = set()
-    for prop in props:
-        prop.outcome, prop.settler, accepted_at = _fate(seq, prop, props)
+    for n, prop in enumerate(props):
+        prop.outcome, prop.settler, accepted_at = _fate(seq, prop, index)
         if accepted_at is not None:
             consumed.add(accepted_at)
         if prop.settler is not None:
@@ -480,32 +565,34 @@ def proposals(seq: list[Turn]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
                 prop.events[prop.settler] = "accepted"
             elif prop.outcome in ("countered", "overridden", "rejected"):
                 prop.contested = True
-                for other in props:
-                    if other.index == prop.settler:
-                        other.contested = True
-        elif prop.outcome == "ignored":
-            for other in props:
-                if other.index > prop.index and other.by != prop.by:
-                    if other.index - prop.index <= PROPOSAL_WINDOW:
-                        other.contested = True
-                    break
-    by_index = {p.index: p for p in props}
+                if prop.settler in by_index:
+                    by_index[prop.settler].contested = True
+        elif prop.outcome == "ignored" and index.next_other[n] < len(props):
+            # the next proposal by someone else, if it came within the window, contests it
+            other = props[index.next_other[n]]
+            if other.index - prop.index <= PROPOSAL_WINDOW:
+                other.contested = True
     spread: dict[str, int] | None = None
+    # the last proposal before k, and the last one before k by someone other than its proposer
+    last: Proposal | None = None
+    last_other: Proposal | None = None
+    made = 0
     for k, turn in enumerate(seq):
         speaker = turn.utterance.speaker
+        while made < len(props) and props[made].index < k:
+            if last is not None and last.by != props[made].by:
+                last_other = last
+            last = props[made]
+            made += 1
         if k not in consumed and k not in by_index and _yields(seq, k):
-            target = next((p for p in reversed(props) if p.index < k and p.by != speaker), None)
+            target = last if last is not None and last.by != speaker else last_other
             if target is not None and target.outcome != "accepted":
-                contention = _in_contention(seq, props, target.index, k, speaker)
+                contention = _in_contention(index, target.index, k, speaker)
                 if contention:
                     # Giving in: the other person's whole open plan is taken up, not only
                     # their last sentence ("I've booked it" ... "the tickets are paid for").
-                    for prop in props:
-                        if (
-                            prop.by == target.by
-                            and k - 2 * PROPOSAL_WINDOW <= prop.index < k
-                            and prop.outcome not in ("accepted", "deferred")
-                        ):
+                    for prop in index.around(k - 2 * PROPOSAL_WINDOW, k):
+                        if prop.by == target.by and prop.outcome not in ("accepted", "deferred"):
                             _accept(prop, k)
                             prop.contested = True
                     consumed.add(k)
@@ -516,7 +603,7 @@ def proposals(seq: list[Turn]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
             continue
         if spread is None:
             spread = _spread(seq)
-        target = _settle_target(seq, props, k, spread)
+        target = _settle_target(seq, index, k, spread)
         if target is None:
             continue
         if target.by != speaker:

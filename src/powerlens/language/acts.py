@@ -1,0 +1,342 @@
+"""What each clause does, whose conduct it is about, and what it is about.
+
+``read(text)`` reads one utterance once (results are cached by text, since chats repeat "ok"
+and "lol" thousands of times) and returns a ``Reading``:
+
+- ``acts``: speech acts per clause (Searle 1976; requests after Brown & Levinson 1987):
+  directive, request, prohibition, question, offer, proposal, acceptance, refusal, commitment,
+  threat, promise, appeal_guilt, appeal_loyalty, dismissal, decision (made for another), agency.
+  Each names its ``target``: whose conduct it is about (``addressee``, ``self``, ``joint``,
+  ``none``). Rules: ``lexicons/acts/acts.tsv``; conditionals ("if you..., I'm leaving", "do
+  it or you're grounded", "then I'm selling your guitar") are read here with
+  ``lexicons/acts/consequences.tsv``.
+- ``topics``: what each clause is about (``lexicons/acts/about.tsv``): surveillance,
+  whereabouts_contact, people, money_property, time_everyday, work_study, body.
+- ``names``: first names of people mentioned (for telling a third person from the addressee).
+
+Text is normalised first (``language.normalize``: chat spellings, stretched letters, names), so
+rules read "wya send me ur loc rn" as "where are you at send me your location right now"; every
+span points into the original text. Context checks shared with the other rule families drop an
+act inside reported speech or a hypothetical, and a threat or insult in a message marked as a
+joke ("lol", "jk").
+
+Known limits: English only; patterns over words, not a parse, so an act split across messages,
+sarcasm, and long-distance or implied threats are missed; a run-on message with several acts
+and no punctuation is one clause.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache, lru_cache
+
+from powerlens.language.lexicon import expand, load
+from powerlens.language.normalize import Normalized, normalize
+from powerlens.language.rules import (
+    Rule,
+    find,
+    is_hypothetical,
+    is_joke,
+    is_negated,
+    is_reported,
+)
+
+CLAUSE_END = re.compile(
+    r"[.!?;\n]+|\s[-–—]\s|…|[\U0001F300-\U0001FAFF\u2600-\u27BF]+|\s{2,}(?=[a-z])"
+)
+QUESTION_START = re.compile(
+    r"^\W*(?:(?:and|but|so|ok|oh|well|babe|hun)\W+)?(?:what|where|when|who|whom|whose|why|how|"
+    r"which|are|is|am|do|does|did|can|could|would|will|should|have|has|had|were|was)\b",
+    re.IGNORECASE,
+)
+YOU = re.compile(r"\b(?:you|your|yours|yourself|ya)\b", re.IGNORECASE)
+JOKE_DROPS = frozenset({"threat", "dismissal", "directive.command_strong"})
+"""Acts (or act rules) not read in a message marked as a joke: teasing is not a threat."""
+
+CONDITION = re.compile(
+    expand(
+        r"\b(?:if|unless|when|whenever|the next time|next time|the minute|the second|once|"
+        r"as soon as|if ever)\s+(?:{YOU}|i (?:catch|see|find out|hear|find|ever see|ever catch)"
+        r"|i ever (?:catch|see|find)|{YOUR})\b"
+        r"|\b(?:again|one more (?:time|word|minute)|keep (?:it|that|this) up|try (?:it|that) "
+        r"again)\b[^.?!]{0,20}\band\b"
+        r"|\b(?:or else|otherwise|or)\b"
+        r"|{B}(?:(?:fine|ok|right|well|so|alright)[\s,]+)?then\b"
+        r"|\b{YOU}\s+(?:\w+\s+){1,6}?(?:and|n|&)\s+(?=(?:i'll|i will|i'm|i am|you'll|your|"
+        r"it'll|there'll|we're|the)\b)"
+    ),
+    re.IGNORECASE,
+)
+"""A condition on the addressee's conduct that a consequence can hang on."""
+
+AGAINST = re.compile(
+    expand(
+        r"\b(?:if|when|next time|the next time|if ever|once)\s+(?:{YOU}|{YOUR})\b[^.?!]{0,60}?"
+        r"\b(?:don't|do not|won't|aren't|'re not|are not|not|never|ever|again|dare|so much as|"
+        r"another|one more|keep|still|off|late)\b"
+        r"|\bunless\s+(?:{YOU}|{YOUR})\b"
+        r"|\b{YOU}\s+(?:\w+\s+){0,6}?(?:again|another|one more|ever)\b[^.?!]{0,30}?\b(?:and|n|&)\b"
+        r"|\b(?:do|say|try|pull) (?:that|it|this) (?:again|one more time)\b[^.?!]{0,20}?"
+        r"\b(?:and|n)\b"
+    ),
+    re.IGNORECASE,
+)
+"""A condition against the addressee's conduct: not doing as told, or doing it again."""
+ENFORCEMENT = re.compile(
+    r"\b(?:i'll|i will|i'm|i am|i'd|we'll|we're|you'll|you will|you're going to|it'll|"
+    r"there'll be|that's it)\b(?!\s+(?:be )?(?:fine|ok|okay|happy|glad|here|there for you|"
+    r"proud|pleased|waiting|around|free|back|home|so happy|really happy))"
+    r"|\b(?:your|the) \w+ (?:is going|will|gets|goes)\b",
+    re.IGNORECASE,
+)
+"""What the speaker will do, or what will happen, once such a condition is met."""
+
+
+@dataclass(frozen=True, slots=True)
+class Act:
+    """One speech act: what it does, whose conduct it targets, where, which rule, how sure."""
+
+    act: str
+    target: str
+    span: tuple[int, int]
+    clause: int
+    score: float
+    rule: str
+    kind: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    """What a clause is about (a domain of everyday life) and the words that say so."""
+
+    domain: str
+    span: tuple[int, int]
+    clause: int
+    score: float
+    rule: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """Acts, topics and names of one utterance; spans index into its original text."""
+
+    acts: tuple[Act, ...]
+    topics: tuple[Topic, ...]
+    names: tuple[tuple[int, int], ...]
+    clauses: tuple[tuple[int, int], ...]
+    marks: frozenset[str] = frozenset()
+    """Marks on the whole message (``lexicons/acts/markers.tsv``): joke, care, requested,
+    imposing."""
+
+    def has(self, act: str) -> bool:
+        """True when some clause does ``act``."""
+        return any(a.act == act for a in self.acts)
+
+    def of(self, act: str) -> list[Act]:
+        """The acts of one kind, in order."""
+        return [a for a in self.acts if a.act == act]
+
+    def topics_in(self, clause: int) -> list[Topic]:
+        """What one clause is about."""
+        return [t for t in self.topics if t.clause == clause]
+
+
+EMPTY = Reading((), (), (), ())
+
+
+@cache
+def _rules() -> tuple[tuple[Rule, ...], tuple[Rule, ...], tuple[Rule, ...], tuple[Rule, ...]]:
+    return (
+        load("acts/acts.tsv"),
+        load("acts/about.tsv"),
+        load("acts/consequences.tsv"),
+        load("acts/markers.tsv"),
+    )
+
+
+def clause_spans(text: str) -> list[tuple[int, int]]:
+    """Clauses of ``text``: stretches between sentence marks, line breaks, dashes and emoji."""
+    spans = []
+    position = 0
+    for match in CLAUSE_END.finditer(text):
+        end = match.end() if "?" in match.group() else match.start()
+        if text[position:end].strip():
+            spans.append((position, end))
+        position = match.end()
+    if text[position:].strip():
+        spans.append((position, len(text)))
+    return spans or [(0, len(text))]
+
+
+def _clause_of(spans: list[tuple[int, int]], position: int) -> int:
+    for index, (start, end) in enumerate(spans):
+        if position < end or index == len(spans) - 1:
+            return index if position >= start or index == 0 else index - 1
+    return 0
+
+
+def _kept(rule: Rule, text: str, start: int, joke: bool) -> bool:
+    """Not reported, hypothetical, negated ("I'm not saying you'll regret it") or a joke."""
+    if is_reported(text, start) or is_hypothetical(text, start):
+        return False
+    if rule.label != "refusal" and is_negated(text, start):
+        return False
+    return not (joke and (rule.label in JOKE_DROPS or rule.name in JOKE_DROPS))
+
+
+def _questions(text: str, spans: list[tuple[int, int]]) -> list[Act]:
+    found = []
+    for index, (start, end) in enumerate(spans):
+        clause = text[start:end]
+        stripped = clause.strip()
+        if is_hypothetical(text, end - 1) or is_reported(text, start + 1):
+            continue
+        if stripped.endswith("?") or QUESTION_START.match(clause):
+            target = "addressee" if YOU.search(clause) else "none"
+            kind = "yes_no" if not re.match(r"\W*(?:wh|how)", stripped, re.IGNORECASE) else "wh"
+            offset = start + (len(clause) - len(clause.lstrip()))
+            found.append(
+                Act(
+                    "question",
+                    target,
+                    (offset, start + len(clause.rstrip())),
+                    index,
+                    0.5,
+                    "acts.question",
+                    kind,
+                )
+            )
+    return found
+
+
+def _conditionals(
+    text: str, spans: list[tuple[int, int]], consequences: list[tuple[Rule, tuple[int, int]]]
+) -> list[Act]:
+    """Threats, promises and guilt appeals hung on a condition (or, for the gravest, none)."""
+    found = []
+    for rule, (start, end) in consequences:
+        index = _clause_of(spans, start)
+        clause_start, clause_end = spans[index]
+        condition = None
+        for match in CONDITION.finditer(text, clause_start, clause_end):
+            if match.group().strip().lower() in ("or",) and match.start() > start:
+                continue
+            condition = match
+            break
+        polarity = rule.label
+        if condition is None and polarity != "cost_alone":
+            continue
+        act = {"reward": "promise", "guilt": "appeal_guilt"}.get(polarity, "threat")
+        kind = "conditional" if condition is not None else "consequence"
+        score = rule.score if condition is not None else rule.score * 0.9
+        lo = min(start, condition.start()) if condition is not None else start
+        hi = max(end, condition.end()) if condition is not None else end
+        if 0 < clause_end - hi <= 30:  # the rest of a short clause: "...your guitar"
+            hi = clause_end
+        found.append(
+            Act(act, "addressee", (lo, hi), index, score, f"consequence.{rule.name}", kind)
+        )
+    return found
+
+
+def _enforced(text: str, spans: list[tuple[int, int]], rewards: set[int]) -> list[Act]:
+    """Threats with no listed consequence: a condition against the addressee's conduct ("if
+    you're not home by six", "do that again and") with something the speaker will then do."""
+    found = []
+    for index, (clause_start, clause_end) in enumerate(spans):
+        if index in rewards:
+            continue
+        condition = AGAINST.search(text, clause_start, clause_end)
+        if condition is None:
+            continue
+        after = ENFORCEMENT.search(text, condition.end(), clause_end)
+        before = ENFORCEMENT.search(text, clause_start, condition.start())
+        consequence = after or before
+        if consequence is None:
+            continue
+        lo = min(condition.start(), consequence.start())
+        hi = clause_end if clause_end - consequence.end() <= 40 else consequence.end()
+        found.append(
+            Act("threat", "addressee", (lo, hi), index, 0.7, "consequence.enforced", "conditional")
+        )
+    return found
+
+
+@lru_cache(maxsize=65536)
+def read(text: str) -> Reading:
+    """The acts, topics and names of one utterance."""
+    if not text.strip():
+        return EMPTY
+    norm = normalize(text)
+    body = norm.text
+    spans = clause_spans(body)
+    acts_rules, topic_rules, consequence_rules, mark_rules = _rules()
+    joke = is_joke(body)
+    marks = frozenset(rule.label for rule, _ in find(mark_rules, body))
+    acts: list[Act] = []
+    for rule, (start, end) in find(acts_rules, body):
+        if end <= start or not _kept(rule, body, start, joke):
+            continue
+        kind = rule.name.split(".", 1)[1] if "." in rule.name else None
+        acts.append(
+            Act(
+                rule.label,
+                rule.subtype or "none",
+                (start, end),
+                _clause_of(spans, end - 1),
+                rule.score,
+                f"acts.{rule.name}",
+                kind,
+            )
+        )
+    acts.extend(_questions(body, spans))
+    consequences = [
+        (rule, span)
+        for rule, span in find(consequence_rules, body)
+        if _kept(rule, body, span[0], joke)
+        and not (joke and rule.label.startswith("cost"))
+        and not is_negated(body, span[0])
+    ]
+    conditional = _conditionals(body, spans, consequences)
+    acts.extend(conditional)
+    if not joke:
+        taken = {a.clause for a in conditional}
+        acts.extend(a for a in _enforced(body, spans, taken) if a.clause not in taken)
+    topics = [
+        Topic(rule.label, span, _clause_of(spans, span[0]), rule.score, rule.name)
+        for rule, span in find(topic_rules, body)
+        if span[1] > span[0] and not (is_reported(body, span[0]) or is_hypothetical(body, span[0]))
+    ]
+    return Reading(
+        acts=tuple(_to_original(norm, a) for a in sorted(acts, key=lambda a: (a.span, a.act))),
+        topics=tuple(_topic_to_original(norm, t) for t in sorted(topics, key=lambda t: t.span)),
+        names=norm.names,
+        clauses=tuple(_trim(norm, text, s) for s in spans),
+        marks=marks,
+    )
+
+
+def _trim(norm: Normalized, text: str, span: tuple[int, int]) -> tuple[int, int]:
+    start, end = norm.original(*span)
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _to_original(norm: Normalized, act: Act) -> Act:
+    start, end = act.span
+    body = norm.text
+    while start < end and not (body[start].isalnum() or body[start] in "@'👍👌🙌✅🤝🆗"):
+        start += 1
+    while end > start and body[end - 1].isspace():
+        end -= 1
+    return Act(
+        act.act, act.target, norm.original(start, end), act.clause, act.score, act.rule, act.kind
+    )
+
+
+def _topic_to_original(norm: Normalized, topic: Topic) -> Topic:
+    return Topic(topic.domain, norm.original(*topic.span), topic.clause, topic.score, topic.rule)

@@ -1,0 +1,150 @@
+"""Rule files with named pieces: the act, topic and consequence rules of ``lexicons/acts/``.
+
+A rule writes ``{YOU}`` or ``{ING_contact}`` and the loader puts the piece in its place, so one
+definition of "you", of a verb class or of "a person" serves every rule. Pieces come from
+``lexicons/acts/macros.tsv`` and, for verbs, from ``lexicons/acts/verbs.tsv`` (base form,
+irregular forms, classes; regular -s, -ing and -ed forms are made by rule).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from importlib import resources
+
+from powerlens.language.rules import Rule
+
+MACRO = re.compile(r"\{([A-Z][A-Za-z_]*)\}")
+VOWELS = "aeiou"
+
+
+def _read(resource: str) -> list[tuple[int, list[str]]]:
+    """Non-comment lines of a lexicon file, split on tabs, with their line numbers."""
+    text = resources.files("powerlens.lexicons").joinpath(resource).read_text(encoding="utf-8")
+    return [
+        (number, line.split("\t"))
+        for number, line in enumerate(text.splitlines(), start=1)
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+
+
+def regular_forms(base: str) -> dict[str, str]:
+    """The -s, -ing and -ed forms of a regular verb ("stop" needs its doubled forms listed)."""
+    if base.endswith("ie"):
+        ing = base[:-2] + "ying"
+    elif base.endswith("e") and not base.endswith(("ee", "ye", "oe")) and base != "be":
+        ing = base[:-1] + "ing"
+    else:
+        ing = base + "ing"
+    if base.endswith("e"):
+        past = base + "d"
+    elif base.endswith("y") and len(base) > 2 and base[-2] not in VOWELS:
+        past = base[:-1] + "ied"
+    else:
+        past = base + "ed"
+    if base.endswith(("s", "sh", "ch", "x", "z", "o")):
+        third = base + "es"
+    elif base.endswith("y") and len(base) > 2 and base[-2] not in VOWELS:
+        third = base[:-1] + "ies"
+    else:
+        third = base + "s"
+    return {"s": third, "ing": ing, "ed": past}
+
+
+@cache
+def verbs() -> dict[str, tuple[dict[str, list[str]], frozenset[str]]]:
+    """Each verb's forms (``base``, ``s``, ``ing``, ``ed``) and classes, from verbs.tsv."""
+    table: dict[str, tuple[dict[str, list[str]], frozenset[str]]] = {}
+    for number, fields in _read("acts/verbs.tsv"):
+        if len(fields) != 3:
+            raise ValueError(f"acts/verbs.tsv:{number}: expected base, forms, classes")
+        base, irregular, classes = (f.strip() for f in fields)
+        regular = regular_forms(base)
+        forms: dict[str, list[str]] = {"base": [base], "s": [], "ing": [], "ed": []}
+        listed = [] if irregular in ("", "-") else irregular.split(",")
+        for form in listed:
+            kind = "ing" if form.endswith("ing") else "s" if form in ("is", "does", "has") else "ed"
+            forms[kind].append(form)
+        for kind in ("s", "ing", "ed"):
+            if not forms[kind]:
+                forms[kind].append(regular[kind])
+        table[base] = (forms, frozenset(c.strip() for c in classes.split(",")))
+    return table
+
+
+def _alternation(words: set[str]) -> str:
+    return "(?:" + "|".join(re.escape(w) for w in sorted(words, key=lambda w: (-len(w), w))) + ")"
+
+
+@cache
+def macros() -> dict[str, str]:
+    """Every named piece, expanded: macros.tsv plus the verb pieces made from verbs.tsv."""
+    raw: dict[str, str] = {}
+    for number, fields in _read("acts/macros.tsv"):
+        if len(fields) != 2:
+            raise ValueError(f"acts/macros.tsv:{number}: expected name<TAB>pattern")
+        raw[fields[0].strip()] = fields[1].strip()
+    table = verbs()
+    forms = {"VB": "base", "VBS": "s", "VBING": "ing", "VBED": "ed"}
+    for name, kind in forms.items():
+        raw[name] = _alternation({w for f, _ in table.values() for w in f[kind]})
+    classes = {c for _, cs in table.values() for c in cs}
+    for cls in classes:
+        members = [f for f, cs in table.values() if cls in cs]
+        raw[f"VB_{cls}"] = _alternation({w for f in members for w in f["base"]})
+        raw[f"ING_{cls}"] = _alternation({w for f in members for w in f["ing"]})
+        raw[f"ED_{cls}"] = _alternation({w for f in members for w in f["ed"]})
+        raw[f"ANY_{cls}"] = _alternation({w for f in members for k in f for w in f[k]})
+    expanded: dict[str, str] = {}
+
+    def resolve(name: str, seen: tuple[str, ...]) -> str:
+        if name in expanded:
+            return expanded[name]
+        if name not in raw:
+            raise ValueError(f"unknown piece {{{name}}}")
+        if name in seen:
+            raise ValueError(f"piece {{{name}}} refers to itself")
+        value = MACRO.sub(lambda m: resolve(m.group(1), (*seen, name)), raw[name])
+        expanded[name] = value
+        return value
+
+    for name in raw:
+        resolve(name, ())
+    return expanded
+
+
+def expand(pattern: str) -> str:
+    """``pattern`` with every ``{NAME}`` replaced by its piece."""
+    table = macros()
+
+    def piece(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in table:
+            raise ValueError(f"unknown piece {{{name}}}")
+        return table[name]
+
+    return MACRO.sub(piece, pattern)
+
+
+@cache
+def load(resource: str) -> tuple[Rule, ...]:
+    """Rules from ``lexicons/<resource>``: ``name, label, [subtype,] score, pattern`` per line.
+
+    Files with four columns have no subtype. Patterns may use the named pieces.
+    """
+    rules = []
+    for number, fields in _read(resource):
+        if len(fields) == 4:
+            name, label, score, pattern = fields
+            subtype: str | None = None
+        elif len(fields) == 5:
+            name, label, sub, score, pattern = fields
+            subtype = None if sub in ("", "-") else sub
+        else:
+            raise ValueError(f"{resource}:{number}: expected 4 or 5 tab-separated fields")
+        try:
+            compiled = re.compile(expand(pattern), re.IGNORECASE)
+        except (re.error, ValueError) as error:
+            raise ValueError(f"{resource}:{number}: bad pattern: {error}") from None
+        rules.append(Rule(name, label, subtype, float(score), compiled))
+    return tuple(rules)

@@ -1,0 +1,267 @@
+"""From speech acts to the framework's readings: control acts, Power Over / With / To, bases.
+
+One utterance's ``Reading`` (``language.acts``) becomes moves ``Hit``s:
+
+- ``act``: every speech act, labelled with the act and, as subtype, whose conduct it targets;
+- ``stance`` ``power_over`` with a control category as subtype, by the rules in
+  ``lexicons/moves/control.tsv`` (act × target × topic: a prohibition on the addressee's
+  contact with people is isolation; a demand for proof of whereabouts is monitoring; a threat is
+  intimidation; a decision made for the addressee is deciding for another), ``command`` for a
+  directive that leaves no room ("I'm not asking", "because I said so") and ``dismissing`` for
+  undervaluing the other's needs ("you don't need firewood");
+- ``stance`` ``power_with`` (joint proposals, trade-offs, open-floor questions, offers,
+  invitations) and ``power_to`` (the speaker's own agency);
+- ``power_base`` ``coercive`` for threats and ``reward`` for promises (French & Raven 1959);
+- ``proposal`` and ``boundary`` ``refusal`` hits for the turn structures.
+
+Known limits: a control act needs its topic in the same clause as the act ("don't. not him."
+split over clauses is missed); categories are the Duluth wheel's and Stark's, which describe
+intimate-partner control: a parent's ordinary rules for a young child read as regulating
+everyday life.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from powerlens.language.acts import Act, Reading
+
+CONTROL_CATEGORIES = (
+    "monitoring",
+    "isolation",
+    "economic_control",
+    "intimidation",
+    "deciding_for_another",
+    "degradation",
+    "regulating_everyday_life",
+)
+"""Control acts (Duluth wheel; Stark 2007; UK statutory guidance on coercive control)."""
+
+COMMANDS = frozenset(
+    {
+        "acts.directive.must",
+        "acts.directive.want",
+        "acts.directive.not_asking",
+        "acts.directive.permission",
+        "acts.directive.command_strong",
+        "acts.directive.command_list",
+        "acts.directive.command_will",
+    }
+)
+"""Directives that leave no room for a no: power over (``command``) even without a topic."""
+PROHIBITIONS = frozenset(
+    {
+        "acts.prohibition.forbid",
+        "acts.prohibition.cant",
+        "acts.prohibition.not_allowed",
+        "acts.prohibition.not_going",
+        "acts.prohibition.no_more",
+        "acts.prohibition.strong_not_allowed",
+        "acts.prohibition.strong_dont",
+    }
+)
+"""Prohibitions on the other's conduct that read as power over (``prohibition``) even without
+a topic; a plain "don't..." ("don't eat that, it's off") needs a topic to be a control act."""
+
+WITH_KINDS = {
+    "proposal.lets": "joint_proposal",
+    "proposal.shall_we": "joint_proposal",
+    "proposal.we_could": "joint_proposal",
+    "proposal.how_about": "joint_proposal",
+    "proposal.suggest": "joint_proposal",
+    "proposal.trade": "trade_off",
+    "proposal.offer_items": "trade_off",
+    "elicit.preferences": "open_floor",
+    "openfloor.up_to_you": "open_floor",
+    "offer.help": "offer",
+    "offer.want_me": "offer",
+    "proposal.lets_v1": "joint_proposal",
+    "proposal.we_should": "joint_proposal",
+    "proposal.question": "joint_proposal",
+    "proposal.invite": "invitation",
+    "acceptance.build": "building",
+}
+"""Act rules whose acts share power (Power With, VeneKlasen & Miller 2002), and how."""
+
+PROPOSAL_KINDS = {
+    "proposal.plan": "plan",
+    "proposal.plan_v1": "plan",
+    "proposal.claim": "claim",
+    "proposal.trade": "trade",
+    "proposal.offer_items": "trade",
+    "proposal.lets": "joint",
+    "proposal.lets_v1": "joint",
+    "proposal.we_could": "suggestion",
+    "proposal.we_should": "suggestion",
+    "proposal.suggest": "suggestion",
+    "proposal.suggest_v1": "suggestion",
+    "proposal.prefer": "suggestion",
+    "proposal.invite": "invitation",
+}
+"""Proposal subtypes the turn structures read; other proposal rules are ``question``."""
+
+
+@dataclass(frozen=True, slots=True)
+class ControlRule:
+    """One row of control.tsv: a category, the acts and topics it needs, and its weight."""
+
+    category: str
+    acts: frozenset[str]
+    topics: frozenset[str]
+    score: float
+
+    def takes(self, act: Act) -> bool:
+        """The act is one this row reads (by act name, or by its rule's name)."""
+        return act.act in self.acts or act.rule in self.acts
+
+    @property
+    def topic_alone(self) -> bool:
+        """The row needs no act: the topic is itself the control act ("it's them or me")."""
+        return "-" in self.acts
+
+
+@cache
+def control_rules() -> tuple[ControlRule, ...]:
+    """The rows of ``lexicons/moves/control.tsv``."""
+    text = resources.files("powerlens.lexicons").joinpath("moves/control.tsv").read_text("utf-8")
+    rules = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        fields = line.split("\t")
+        if len(fields) != 4:
+            raise ValueError(f"moves/control.tsv:{number}: expected category, acts, topics, score")
+        category, acts, topics, score = fields
+        if category not in CONTROL_CATEGORIES:
+            raise ValueError(f"moves/control.tsv:{number}: unknown category {category!r}")
+        rules.append(
+            ControlRule(
+                category, frozenset(acts.split(",")), frozenset(topics.split(",")), float(score)
+            )
+        )
+    return tuple(rules)
+
+
+@dataclass(frozen=True, slots=True)
+class Control:
+    """A control act found in one utterance: its category, span, score and the rule behind it."""
+
+    category: str
+    span: tuple[int, int]
+    score: float
+    rule: str
+
+
+FIRM_RULES = frozenset(
+    {
+        "acts.prohibition.forbid",
+        "acts.prohibition.not_allowed",
+        "acts.prohibition.strong_not_allowed",
+        "acts.prohibition.strong_dont",
+        "acts.decision.for_other",
+        "acts.decision.told_other",
+        "acts.decision.for_other_say",
+        "acts.decision.take",
+        "acts.decision.rule",
+        "acts.threat.harm",
+        "acts.dismissal.insult",
+        "acts.dismissal.belittle",
+        "acts.dismissal.belittle2",
+    }
+)
+"""Act rules whose control reading stands whatever the framing: explicit prohibitions,
+decisions taken for the other, threats of harm, insults. Threats stated with a listed
+consequence are firm too (``consequence.*`` except the generic ``consequence.enforced``)."""
+SOFTENING = frozenset({"care", "autonomy", "warmth", "practical"})
+"""Marks that withdraw the control reading of a soft act (a demand, a question, a veiled
+threat): a reason of care or practical need, room left for the other's choice, warmth."""
+NEAR_ACTS = frozenset({"prohibition", "threat", "decision", "directive"})
+"""Acts whose topic may sit in the clause before them ("Your mum's again? Don't go.")."""
+
+
+def is_firm(act: Act) -> bool:
+    """An act whose control reading no softening mark withdraws."""
+    if act.rule in FIRM_RULES:
+        return True
+    return act.rule.startswith("consequence.") and act.rule != "consequence.enforced"
+
+
+def _suppressed(reading: Reading, act: Act | None) -> bool:
+    """Marks that withdraw a control reading: a joke, a rule the other asked for, or (for a
+    soft act) care, room for the other's choice, warmth or a practical reason."""
+    marks = reading.marks
+    if "joke" in marks or "requested" in marks:
+        return True
+    if "imposing" in marks or (act is not None and is_firm(act)):
+        return False
+    return bool(marks & SOFTENING)
+
+
+def _closes_alone(reading: Reading, act: Act) -> bool:
+    """A closing line ("that's not up for discussion") after the speaker's own choice is a
+    boundary, not a decision for the other: it counts only beside an act aimed at them."""
+    if act.rule != "acts.decision.closing":
+        return False
+    if any(a.act in ("refusal", "agency") for a in reading.acts):
+        return True
+    return not any(
+        a.target == "addressee"
+        and a.act in ("directive", "prohibition", "threat", "decision")
+        and a.rule != act.rule
+        for a in reading.acts
+    )
+
+
+def controls(reading: Reading) -> list[Control]:
+    """The control acts of one utterance: for each category, its strongest reading."""
+    best: dict[str, Control] = {}
+    if "joke" in reading.marks or "requested" in reading.marks:
+        return []
+
+    def keep(found: Control) -> None:
+        if found.category not in best or best[found.category].score < found.score:
+            best[found.category] = found
+
+    for rule in control_rules():
+        if rule.topic_alone and not _suppressed(reading, None):
+            for topic in reading.topics:
+                if topic.rule in rule.topics or topic.domain in rule.topics:
+                    score = round(rule.score * topic.score, 3)
+                    keep(Control(rule.category, topic.span, score, topic.rule))
+    for act in reading.acts:
+        if act.target not in ("addressee", "none") or act.act in ("acceptance", "refusal"):
+            continue
+        if _suppressed(reading, act) or _closes_alone(reading, act):
+            continue
+        clause_topics = [t for t in reading.topics_in(act.clause) if t.span[1] > act.span[0]]
+        before = reading.topics_in(act.clause - 1) if act.clause and act.act in NEAR_ACTS else []
+        for rule in control_rules():
+            if rule.topic_alone or not rule.takes(act):
+                continue
+            if "any" in rule.topics:
+                topic_span = act.span
+                topic_name = "any"
+            else:
+                matching = [
+                    t for t in clause_topics if t.domain in rule.topics or t.rule in rule.topics
+                ] or [t for t in before if t.domain in rule.topics or t.rule in rule.topics]
+                if not matching:
+                    continue
+                topic = max(matching, key=lambda t: t.score)
+                topic_span, topic_name = topic.span, topic.rule
+            score = round(rule.score * act.score, 3)
+            span = (min(act.span[0], topic_span[0]), max(act.span[1], topic_span[1]))
+            keep(Control(rule.category, span, score, f"{act.rule}+{topic_name}"))
+    return sorted(best.values(), key=lambda c: (c.span, c.category))
+
+
+def with_kind(act: Act) -> str | None:
+    """How an act shares power (``joint_proposal``, ``trade_off``, ``open_floor``, ``offer``)."""
+    return WITH_KINDS.get(act.rule.removeprefix("acts."))
+
+
+def proposal_kind(act: Act) -> str:
+    """The proposal subtype the turn structures read (plan, claim, trade, joint, question)."""
+    return PROPOSAL_KINDS.get(act.rule.removeprefix("acts."), "question")
