@@ -12,7 +12,7 @@ absolute difference over every per-speaker, per-marker score and the speed ratio
 ConvoKit is an optional extra (``pip install "powerlens[convokit]"``), never a runtime
 dependency. Installing it pulls a CUDA build of torch unless the CPU wheel is installed first:
 ``pip install torch==2.13.0`` and then ``pip install convokit``. Without convokit this script
-says so and exits 0.
+fails (exit 2) with a line that says so.
 """
 
 from __future__ import annotations
@@ -277,10 +277,10 @@ def main() -> int:
         import convokit  # noqa: F401
     except ImportError:
         print(
-            "convokit is not installed, so there is nothing to compare against. Install the "
-            'CPU torch first, then the extra: pip install torch==2.13.0 "powerlens[convokit]"'
+            "FAILED: convokit cannot be found, so there is nothing to compare against. Install "
+            'the CPU torch first, then the extra: pip install torch==2.13.0 "powerlens[convokit]"'
         )
-        return 0
+        return 2
     conversations = synthetic(args.utterances, args.seed)
     markers = convokit_markers()
     ours, ours_s = run_powerlens(conversations, markers)

@@ -2,7 +2,8 @@
 
     python bench/corpus_scale.py [--sizes 10000,100000,1000000] [--ten-million]
                                  [--measures talk,accommodation,pronoun_status]
-                                 [--scaleout-size 100000] [--data DIR] [--skip-scaleout]
+                                 [--scaleout-size 100000[,1000000,...]]
+                                 [--engines processes,dask] [--data DIR] [--skip-scaleout]
                                  [--delete]
 
 Each corpus is generated once by ``bench/synthetic.py`` (``write_interchange``: English
@@ -15,8 +16,9 @@ printed before and after, since other work on it slows every number down.
 
 1. Throughput: the ``local`` engine on each size: seconds, utterances per second per core and
    peak memory. Linear cost shows as a flat utterances-per-second column.
-2. Scale-out: ``processes`` and ``dask`` with 1 and 2 workers on ``--scaleout-size``
-   utterances; speedup against the same engine with one worker, efficiency = speedup / workers.
+2. Scale-out: ``processes`` and ``dask`` (``--engines``) with 1 and 2 workers on each
+   ``--scaleout-size`` (16 partitions); speedup against the same engine with one worker,
+   efficiency = speedup / workers, and the load average before and after each run.
 """
 
 from __future__ import annotations
@@ -86,7 +88,10 @@ def main() -> int:
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--ten-million", action="store_true", help="also 10,000,000")
     parser.add_argument("--measures", default="talk,accommodation,pronoun_status")
-    parser.add_argument("--scaleout-size", type=int, default=100_000)
+    parser.add_argument(
+        "--scaleout-size", default="100000", help="comma-separated sizes for the scale-out"
+    )
+    parser.add_argument("--engines", default="processes,dask", help="engines to scale out")
     parser.add_argument("--partition-rows", type=int, default=50_000)
     parser.add_argument(
         "--data", default=str(Path(tempfile.gettempdir()) / "powerlens-bench" / "scale")
@@ -96,7 +101,10 @@ def main() -> int:
     args = parser.parse_args()
     folder = Path(args.data)
     folder.mkdir(parents=True, exist_ok=True)
-    sizes = [int(s) for s in args.sizes.split(",")] + ([10_000_000] if args.ten_million else [])
+    sizes = [int(s) for s in args.sizes.split(",") if s] + (
+        [10_000_000] if args.ten_million else []
+    )
+    scaleout = [int(s) for s in args.scaleout_size.split(",") if s]
     print(f"measures: {args.measures}; partition rows: {args.partition_rows:,}")
     print(f"load average at start: {load()} ({os.cpu_count()} cores)")
     print("\nthroughput, local engine (one core)")
@@ -108,26 +116,26 @@ def main() -> int:
             f"{n:>12,}{r['seconds']:>10.2f}{n / r['seconds']:>12,.0f}{r['peak_mb']:>10.0f}",
             flush=True,
         )
-        if args.delete and n != args.scaleout_size:
+        if args.delete and n not in scaleout:
             data.unlink()
-    if not args.skip_scaleout:
-        n = args.scaleout_size
+    for n in [] if args.skip_scaleout else scaleout:
         data = corpus(folder, n)
         rows = max(n // 16, 1)
         print(f"\nscale-out on {n:,} utterances ({rows:,} rows per partition)")
         print(
             f"{'engine':<10}{'workers':>8}{'seconds':>10}{'speedup':>9}"
-            f"{'efficiency':>11}{'peak MB':>9}"
+            f"{'efficiency':>11}{'peak MB':>9}   load average before -> after"
         )
-        for engine in ("processes", "dask"):
+        for engine in args.engines.split(","):
             base = None
             for workers in (1, 2):
+                before = load()
                 r = run(data, folder / "out", engine, workers, args.measures, rows)
                 base = base or r["seconds"]
                 speedup = base / r["seconds"]
                 print(
                     f"{engine:<10}{workers:>8}{r['seconds']:>10.2f}{speedup:>9.2f}"
-                    f"{speedup / workers:>11.2f}{r['peak_mb']:>9.0f}",
+                    f"{speedup / workers:>11.2f}{r['peak_mb']:>9.0f}   {before} -> {load()}",
                     flush=True,
                 )
         if args.delete:

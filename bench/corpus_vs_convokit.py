@@ -28,8 +28,9 @@ It prints each tool's seconds and peak memory, the time and memory ratios and, f
 powerlens side, the largest difference between its per-speaker, per-marker scores and
 ConvoKit's. ConvoKit's result is stored
 in ``--work``; ``--convokit-only`` runs just that side (start it in the background for big
-corpora) and ``--reuse`` takes a stored result instead of running ConvoKit again. Without the
-ConvoKit Python it says so and exits 0.
+corpora) and ``--reuse`` takes a stored result instead of running ConvoKit again. Without a
+ConvoKit Python it fails (exit 2) with a line that says so: a comparison that did not run
+never passes.
 """
 
 from __future__ import annotations
@@ -155,9 +156,16 @@ def main() -> int:
     parser.add_argument("--reuse", action="store_true", help="reuse a stored ConvoKit result")
     parser.add_argument("--timeout", type=float, default=3600.0, help="seconds, per tool")
     args = parser.parse_args()
-    if not Path(args.ckenv).exists():
-        print(f"no ConvoKit Python at {args.ckenv}; nothing to compare against.")
-        return 0
+    found = Path(args.ckenv).exists() and not subprocess.run(
+        [args.ckenv, "-c", "import convokit"], capture_output=True
+    ).returncode
+    if not found:
+        print(
+            f"FAILED: ConvoKit cannot be found (no Python at {args.ckenv} that imports "
+            "convokit), so there is nothing to compare against. Make one: python -m venv "
+            "/tmp/ckenv && /tmp/ckenv/bin/pip install torch==2.13.0 convokit, or pass --ckenv."
+        )
+        return 2
     sys.path.insert(0, str(HERE))
     from synthetic import write_convokit
 

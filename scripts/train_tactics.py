@@ -1,377 +1,213 @@
-"""Train the tactic model shipped as src/powerlens/models/tactics-mentalmanip.npz.
+"""Train the tactic models shipped as src/powerlens/models/tactics-<name>.npz.
 
-    python scripts/train_tactics.py            # writes the model and its card
-    python scripts/train_tactics.py --dry-run  # cross-validation report only
+    python scripts/train_tactics.py                  # the default model (mentalmanip)
+    python scripts/train_tactics.py --model reament  # the MIT model, ReaMent train only
+    python scripts/train_tactics.py --dry-run        # cross-validation report only
 
-Trained on the MentalManip consensus *train* split (MentalMAD splits, 1,749 dialogues, CC BY-NC
-4.0) with the annotators' marked spans from mentalmanip_detailed.csv for those train ids only,
-plus the ReaMent consensus *train* split (2,013 dialogues, MIT). Valid and test splits are never
-read here: every choice below is made on seeded 5-fold cross-validation of the training data.
+``mentalmanip``: the MentalManip consensus *train* split (MentalMAD splits, 1,749 dialogues, CC
+BY-NC 4.0) with the annotators' marked spans from mentalmanip_detailed.csv for those train ids
+only, plus the ReaMent consensus *train* split (2,013 dialogues, MIT). ``reament``: the ReaMent
+train split alone (its turn head learns from each dialogue's label; no technique heads, as
+ReaMent has no technique labels). Valid and test splits are never read here: every choice is
+made on seeded 5-fold cross-validation of the training data, except the two settings of the
+long-conversation score, picked on the selection part of AnnoMI and CaSiNo (see below).
 
-Features: hashed word uni-, bi- and trigrams, ``?``/``!``/capitals and the rule labels
-(``powerlens.measures.tactics_model.turn_buckets``), sublinear tf x idf, L2-normalised; buckets seen
-in fewer than MIN_DF training dialogues are dropped. Heads are L2 logistic regressions (scipy
-L-BFGS, a training-time dependency only), one weight column each (a ``speaker`` head, the
-dialogue label learnt from one speaker's turns pooled and maxed over speakers, was tried and
-got zero weight in the stacker, so it is not shipped):
-- ``dialogue``: manipulative or not, whole dialogue (MentalManip + ReaMent train); its
-  regularisation strength is chosen from C_GRID by out-of-fold AUC.
-- ``utterance``: the turn overlaps a span an annotator marked (MentalManip train).
-- ``<label>``: which technique, among marked turns; ``dialogue:<label>``: technique present
-  (MentalManip train); their C is chosen from TECHNIQUE_C_GRID by out-of-fold macro-F1.
-Then, on out-of-fold predictions: a logistic stacker with non-negative weights (the
-calibration of ``scores.manipulation``), and the turn operating point (MIX_GRID, threshold) at
-which at most TARGET_FALSE_ALARM of non-manipulative training dialogues get any signal.
+Steps (``tactics_fit`` and ``tactics_heads`` hold the pieces):
+1. Heads: L2 logistic regressions (scipy L-BFGS, a training-time dependency only) over hashed
+   word 1-3 grams, ``?``/``!``/capitals and rule labels: ``dialogue`` (sublinear tf) and
+   ``dialogue_raw`` (raw tf), their C from C_GRID / C_RAW_GRID by out-of-fold AUC; ``utterance``
+   (annotator-marked turns); technique heads, their C from TECHNIQUE_C_GRID by out-of-fold
+   technique macro-F1.
+2. On out-of-fold predictions: the turn operating point (at most TARGET_FALSE_ALARM of benign
+   training dialogues get a signal) and a logistic stacker with non-negative weights.
+3. The stated base rate of ``scores.manipulation``: the value in BASE_RATE_GRID whose
+   out-of-fold decisions (``>= 0.5``, fold models scored by the measure's own code) are furthest
+   ahead of a TF-IDF + logistic regression baseline (``powerlens.validation.tactics_baseline``,
+   out of fold on each data set's own training split) on accuracy and macro-F1, in the worse of
+   the two data sets.
+4. The long-conversation settings (``window.turns`` from WINDOW_GRID, ``no_evidence_cap`` from
+   CAP_GRID, ``evidence_margin`` from MARGIN_GRID): among those that keep at most 10% of the
+   *selection* part of AnnoMI high-quality sessions and of CaSiNo
+   (``powerlens.validation.tactics_outside``) at ``>= 0.5``, the one that costs the training
+   folds least (accuracy plus macro-F1); the report part is held out. Outside targets come
+   first (issue 19: ordinary talk must not look like manipulation), fold figures second.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
-from scipy import optimize, sparse
-
-from powerlens.language import tokenize
-from powerlens.language.rules import load_rules
-from powerlens.measures.tactics_model import (
-    HASH_BITS,
-    MODEL_NAME,
-    STACK_INPUTS,
-    Scored,
-    flagged_turns,
-    model_quiet,
-    stack_features,
-    turn_buckets,
+from tactics_fit import FOLDS, MIN_DF, SEED, Array, Data, detection, folds
+from tactics_heads import (
+    TARGET_FALSE_ALARM,
+    Heads,
+    add_technique_heads,
+    choose_c,
+    choose_technique_c,
+    fit_heads,
+    fit_stacker,
+    operating_point,
+    out_of_fold,
+    scored_from,
+    stack_inputs,
 )
-from powerlens.measures.tactics_rules import DEFAULT_THRESHOLD, LABELS, RULES_FILE, rule_hits
+
+from powerlens.language import tokenize_conversation
+from powerlens.language.rules import load_rules
+from powerlens.measures.tactics_model import HASH_BITS, TacticModel
+from powerlens.measures.tactics_rules import RULES_FILE
+from powerlens.measures.tactics_score import STACK_INPUTS, conversation_probability
+from powerlens.model import Conversation
 from powerlens.validation import data_root
-from powerlens.validation.tactics import Dialogue, load_mentalmanip, load_reament, marked_turns
+from powerlens.validation.tactics_baseline import TfidfLogistic
+from powerlens.validation.tactics_data import conversation, load_mentalmanip, load_reament
+from powerlens.validation.tactics_outside import annomi, casino
 
-SEED = 20240811
-FOLDS = 5
-MIN_DF = 2
 C_GRID = (1.0, 2.0, 4.0)
-TECHNIQUE_C_GRID = (4.0, 16.0, 64.0, 256.0)
-MIX_GRID = (0.0, 0.25, 0.5)
-TARGET_FALSE_ALARM = 0.025
-BASE_RATE = 0.5
+C_RAW_GRID = (2.0, 4.0, 8.0)
+TECHNIQUE_C_GRID = (16.0, 64.0, 256.0)
+BASE_RATE_GRID = (0.5, 0.55, 0.6, 0.65, 0.7)
+WINDOW_GRID = (6, 8, 10, 12)
+CAP_GRID = (-1.0, -1.5)
+MARGIN_GRID = (0.0, 0.15, 0.3, 0.5)
+OUTSIDE_TARGET = 0.10
 OUT = Path(__file__).resolve().parents[1] / "src" / "powerlens" / "models"
-Array = npt.NDArray[np.float64]
-Matrix = Any
-"""A scipy CSR matrix (scipy ships no type stubs)."""
+LICENCES = {
+    "mentalmanip": "CC BY-NC 4.0 (derived from MentalManip); see LICENSE-tactics-mentalmanip.txt",
+    "reament": "MIT (derived from ReaMent, MIT); see LICENSE-tactics-reament.txt",
+}
+TRAINED_ON = {
+    "mentalmanip": (
+        "MentalManip consensus train split (MentalMAD splits, 1,749 dialogues, CC BY-NC 4.0; "
+        "turn labels from the annotators' marks in mentalmanip_detailed.csv for those ids) "
+        "and ReaMent consensus train split (2,013 dialogues, MIT)"
+    ),
+    "reament": "ReaMent consensus train split (2,013 dialogues, MIT) only",
+}
 
 
-def fit_lr(x: Matrix, y: Array, c: float, *, nonnegative: bool = False) -> tuple[Array, float]:
-    """L2 logistic regression (bias unpenalised) by L-BFGS; ``nonnegative`` bounds weights at 0."""
-    d = x.shape[1]
-
-    def loss(theta: Array) -> tuple[float, Array]:
-        w, b = theta[:d], theta[d]
-        z = x @ w + b
-        p = 1.0 / (1.0 + np.exp(-z))
-        value = float(np.sum(np.logaddexp(0.0, z) - y * z)) + 0.5 / c * float(w @ w)
-        g = p - y
-        return value, np.concatenate([x.T @ g + w / c, [g.sum()]])
-
-    bounds = [(0.0, None)] * d + [(None, None)] if nonnegative else None
-    result = optimize.minimize(
-        loss, np.zeros(d + 1), jac=True, method="L-BFGS-B", bounds=bounds, options={"maxiter": 400}
-    )
-    return result.x[:d], float(result.x[d])
-
-
-class Data:
-    """Training dialogues as hashed count matrices: per dialogue and per turn."""
-
-    def __init__(self, dialogues: list[Dialogue]) -> None:
-        rules = load_rules(RULES_FILE)
-        self.dialogues = dialogues
-        self.y = np.array([d.manipulative for d in dialogues], dtype=float)
-        self.mentalmanip = np.array([d.marks is not None for d in dialogues])
-        turn_rows: list[list[int]] = []
-        turn_owner, turn_marked, turn_quiet, turn_strong = [], [], [], []
-        dialogue_rows: list[list[int]] = []
-        self.hits = []
-        for i, d in enumerate(dialogues):
-            marked = marked_turns(d) if d.marks is not None else None
-            whole: list[int] = []
-            hits = []
-            for j, (_, text) in enumerate(d.turns):
-                found = rule_hits(text, rules)
-                hits.append(found)
-                b = turn_buckets(tokenize(text), text, [r.label for r, _ in found])
-                turn_rows.append(b)
-                turn_owner.append(i)
-                turn_marked.append(-1.0 if marked is None else float(j in marked))
-                turn_quiet.append(model_quiet(text))
-                turn_strong.append(any(r.score >= DEFAULT_THRESHOLD for r, _ in found))
-                whole.extend(b)
-            self.hits.append(hits)
-            dialogue_rows.append(whole)
-        self.xd = counts(dialogue_rows)
-        self.xt = counts(turn_rows)
-        self.turn_owner = np.array(turn_owner)
-        self.turn_marked = np.array(turn_marked)
-        self.turn_quiet = np.array(turn_quiet)
-        self.turn_strong = np.array(turn_strong)
-
-
-def counts(rows: list[list[int]]) -> Matrix:
-    """A count matrix over all 2**HASH_BITS buckets, one row per bucket list."""
-    indptr = np.cumsum([0] + [len(r) for r in rows])
-    cols = np.fromiter((b for r in rows for b in r), dtype=np.int64, count=int(indptr[-1]))
-    m = sparse.csr_matrix(
-        (np.ones(len(cols)), cols, indptr), shape=(len(rows), 1 << HASH_BITS), dtype=np.float64
-    )
-    m.sum_duplicates()
-    return m
-
-
-class Space:
-    """The kept buckets and their idf, learnt from the training dialogues of one fit."""
-
-    def __init__(self, xd: Matrix) -> None:
-        df = np.asarray((xd > 0).sum(axis=0)).ravel()
-        self.kept = np.flatnonzero(df >= MIN_DF)
-        n = xd.shape[0]
-        self.idf = np.log((1.0 + n) / (1.0 + df[self.kept])) + 1.0
-
-    def transform(self, x: Matrix) -> Matrix:
-        """Sublinear tf x idf on the kept buckets, rows L2-normalised (as the measure does)."""
-        m = sparse.csr_matrix(x[:, self.kept])
-        m.data = 1.0 + np.log(m.data)
-        m = sparse.csr_matrix(m @ sparse.diags(self.idf))
-        norm = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
-        norm[norm == 0] = 1.0
-        return sparse.csr_matrix(sparse.diags(1.0 / norm) @ m)
-
-
-def fit_dialogue(data: Data, train: npt.NDArray[Any], c: float) -> tuple[Space, Array, float]:
-    """The dialogue head on the given training dialogues."""
-    space = Space(data.xd[train])
-    w, b = fit_lr(space.transform(data.xd[train]), data.y[train], c)
-    return space, w, b
-
-
-def folds(data: Data) -> npt.NDArray[np.int64]:
-    """Seeded fold numbers, stratified by data set and label."""
-    rng = np.random.default_rng(SEED)
-    fold = np.zeros(len(data.y), dtype=np.int64)
-    for source in (True, False):
-        for label in (0.0, 1.0):
-            ids = rng.permutation(np.flatnonzero((data.mentalmanip == source) & (data.y == label)))
-            fold[ids] = np.arange(len(ids)) % FOLDS
-    return fold
-
-
-def auc(y: Array, s: Array) -> float:
-    """Area under the ROC curve (ties counted half)."""
-    order = np.argsort(s, kind="mergesort")
-    ranks = np.empty(len(s))
-    sorted_s = s[order]
-    i = 0
-    while i < len(s):
-        j = i
-        while j + 1 < len(s) and sorted_s[j + 1] == sorted_s[i]:
-            j += 1
-        ranks[order[i : j + 1]] = (i + j) / 2 + 1
-        i = j + 1
-    pos = float(y.sum())
-    neg = len(y) - pos
-    return float((ranks[y == 1].sum() - pos * (pos + 1) / 2) / (pos * neg))
-
-
-def detection(y: Array, p: Array, base_rate: float | None = None) -> dict[str, float]:
-    """Accuracy, macro-F1, AUC and ECE (5 bins) of probabilities at the 0.5 threshold; with
-    ``base_rate`` the ECE weights the classes to that share of manipulative dialogues."""
-    pred = (p >= 0.5).astype(float)
-    rate = float(y.mean())
-    sw = (
-        np.ones(len(y))
-        if base_rate is None
-        else np.where(y == 1, base_rate / rate, (1 - base_rate) / (1 - rate))
-    )
-    f1 = []
-    for c in (0.0, 1.0):
-        tp = np.sum((pred == c) & (y == c))
-        wrong = np.sum((pred == c) != (y == c))
-        f1.append(2 * tp / (2 * tp + wrong) if tp else 0.0)
-    bins = np.minimum((p * 5).astype(int), 4)
-    ece = 0.0
-    for b in range(5):
-        w = sw * (bins == b)
-        if w.sum():
-            ece += w.sum() / sw.sum() * abs(float(w @ p - w @ y) / w.sum())
-    return {
-        "accuracy": float(np.mean(pred == y)),
-        "macro_f1": float(np.mean(f1)),
-        "auc": auc(y, p),
-        "ece": float(ece),
-    }
-
-
-def out_of_fold(data: Data, fold: npt.NDArray[np.int64], c: float) -> dict[str, Array]:
-    """Dialogue and turn logits for every training dialogue from models that did not see it."""
-    zd = np.zeros(len(data.y))
-    zt = np.zeros(len(data.turn_owner))
-    for k in range(FOLDS):
-        train, test = np.flatnonzero(fold != k), np.flatnonzero(fold == k)
-        space, w, b = fit_dialogue(data, train, c)
-        zd[test] = space.transform(data.xd[test]) @ w + b
-        t_train = np.flatnonzero((fold[data.turn_owner] != k) & (data.turn_marked >= 0))
-        t_test = np.flatnonzero(fold[data.turn_owner] == k)
-        w, b = fit_lr(space.transform(data.xt[t_train]), data.turn_marked[t_train], c / 2)
-        zt[t_test] = space.transform(data.xt[t_test]) @ w + b
-    return {"dialogue": zd, "turn": zt}
-
-
-def scored_from(data: Data, oof: dict[str, Array]) -> list[Scored]:
-    """Out-of-fold logits arranged as the measure's ``Scored`` records."""
+def scores(model: TacticModel, conversations: list[Conversation], base_rate: float) -> Array:
+    """``scores.manipulation`` of each conversation, by the measure's own scoring code."""
+    rules = load_rules(RULES_FILE)
     out = []
-    turns: dict[int, list[float]] = {}
-    for z, i in zip(oof["turn"], data.turn_owner, strict=True):
-        turns.setdefault(int(i), []).append(float(z))
-    for i in range(len(data.y)):
-        out.append(Scored(float(oof["dialogue"][i]), turns.get(i, []), [], data.hits[i], []))
+    for c in conversations:
+        texts = [u.text for u in c.utterances]
+        speakers = [u.speaker for u in c.utterances]
+        tokens = tokenize_conversation(c)
+        out.append(conversation_probability(texts, speakers, tokens, model, rules, base_rate)[0])
+    return np.array(out)
+
+
+def baseline_oof(data: Data, fold: Any) -> Array:
+    """Out-of-fold probabilities of the TF-IDF + LR baseline, each data set on its own."""
+    texts = ["\n".join(f"{s}: {t}" for s, t in d.turns) for d in data.dialogues]
+    p = np.zeros(len(data.y))
+    for source in (True, False):
+        for k in range(FOLDS):
+            train = np.flatnonzero((fold != k) & (data.mentalmanip == source))
+            test = np.flatnonzero((fold == k) & (data.mentalmanip == source))
+            if not len(train) or not len(test):
+                continue
+            model = TfidfLogistic().fit([texts[i] for i in train], data.y[train].astype(int))
+            p[test] = model.probability([texts[i] for i in test])
+    return p
+
+
+def oof_scores(
+    data: Data, fold: Any, fold_heads: list[Heads], meta: dict[str, Any], base_rate: float
+) -> Array:
+    """Out-of-fold ``scores.manipulation`` of the training dialogues from fold models."""
+    p = np.zeros(len(data.y))
+    for k in range(FOLDS):
+        test = np.flatnonzero(fold == k)
+        model = fold_heads[k].model(meta)
+        p[test] = scores(model, [conversation(data.dialogues[i]) for i in test], base_rate)
+    return p
+
+
+def margins(data: Data, p: Array, base: Array) -> dict[str, float]:
+    """Accuracy and macro-F1 minus the baseline's, per data set present."""
+    out = {}
+    for name, rows in (("mentalmanip", data.mentalmanip), ("reament", ~data.mentalmanip)):
+        if rows.any():
+            ours, theirs = detection(data.y[rows], p[rows]), detection(data.y[rows], base[rows])
+            out[f"{name}_accuracy"] = ours["accuracy"] - theirs["accuracy"]
+            out[f"{name}_macro_f1"] = ours["macro_f1"] - theirs["macro_f1"]
     return out
 
 
-def fit_stacker(
-    x: Array, y: Array, fold: npt.NDArray[np.int64]
-) -> tuple[list[float], float, Array]:
-    """Non-negative logistic stacker on standardised inputs; also its cross-validated output."""
-
-    def fit(rows: npt.NDArray[np.bool_]) -> tuple[Array, float]:
-        mean, scale = x[rows].mean(axis=0), x[rows].std(axis=0) + 1e-9
-        w, b = fit_lr(sparse.csr_matrix((x[rows] - mean) / scale), y[rows], 10.0, nonnegative=True)
-        return w / scale, float(b - np.sum(w * mean / scale))
-
-    z = np.zeros(len(y))
-    for k in range(FOLDS):
-        w, b = fit(fold != k)
-        z[fold == k] = x[fold == k] @ w + b
-    w, b = fit(np.ones(len(y), dtype=bool))
-    return w.tolist(), b, z
+def choose_base_rate(
+    data: Data, fold: Any, fold_heads: list[Heads], meta: dict[str, Any], base: Array
+) -> tuple[float, dict[str, Any]]:
+    """The stated base rate whose out-of-fold decisions lead the baseline most (worst case)."""
+    table = {}
+    for rate in BASE_RATE_GRID:
+        p = oof_scores(data, fold, fold_heads, meta, rate)
+        table[str(rate)] = m = margins(data, p, base)
+        print(f"base rate {rate}: " + ", ".join(f"{k} {v:+.4f}" for k, v in m.items()))
+    best = max(table, key=lambda r: min(table[r].values()))
+    return float(best), table
 
 
-def operating_point(data: Data, oof: dict[str, Array]) -> dict[str, Any]:
-    """The turn mix and threshold with the best signal recall at TARGET_FALSE_ALARM."""
-    n = len(data.y)
-    strong = np.zeros(n, dtype=bool)
-    np.logical_or.at(strong, data.turn_owner, data.turn_strong)
-    benign = data.y == 0
-    best: dict[str, Any] = {}
-    for mix in MIX_GRID:
-        evidence = oof["turn"] + mix * oof["dialogue"][data.turn_owner]
-        evidence[data.turn_quiet] = -np.inf
-        top = np.full(n, -np.inf)
-        np.maximum.at(top, data.turn_owner, evidence)
-        threshold = math.inf
-        for candidate in np.sort(top[benign & ~strong & np.isfinite(top)])[::-1]:
-            if np.mean((top[benign] >= candidate) | strong[benign]) > TARGET_FALSE_ALARM:
-                break
-            threshold = float(candidate)
-        flagged = (top >= threshold) | strong
-        recall = float(np.mean(flagged[~benign]))
-        if not best or recall > best["oof_signal_recall"]:
-            finite = evidence[np.isfinite(evidence)]
-            best = {
-                "mix": mix,
-                "threshold": threshold,
-                "slope": float(4.0 / max(1e-6, float(np.std(finite)))),
-                "oof_signal_recall": recall,
-                "oof_false_alarm": float(np.mean(flagged[benign])),
-                "oof_false_alarm_mentalmanip": float(np.mean(flagged[benign & data.mentalmanip])),
-                "oof_signal_recall_mentalmanip": float(
-                    np.mean(flagged[~benign & data.mentalmanip])
-                ),
-            }
-    return best
-
-
-def technique_sets(p: Array) -> list[set[int]]:
-    """The techniques the validation predicts per dialogue: the top one plus any >= 0.5."""
-    return [{int(np.argmax(row))} | set(np.flatnonzero(row >= 0.5).tolist()) for row in p]
-
-
-def choose_technique_c(data: Data, fold: npt.NDArray[np.int64]) -> tuple[float, dict[str, float]]:
-    """The C of the technique heads with the best out-of-fold macro-F1 over techniques on the
-    manipulative MentalManip training dialogues (top technique plus any at 0.5 or more)."""
-    mm = np.flatnonzero(data.mentalmanip)
-    gold = [
-        {k for k, label in enumerate(LABELS) if label in data.dialogues[i].techniques} for i in mm
+def choose_long_settings(
+    data: Data,
+    fold: Any,
+    fold_heads: list[Heads],
+    final: TacticModel,
+    meta: dict[str, Any],
+    root: Path,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Window size and no-evidence cap: the cheapest (in training-fold accuracy + macro-F1)
+    that keeps the selection part of AnnoMI high-quality and CaSiNo under OUTSIDE_TARGET."""
+    rate = float(meta["calibration"]["base_rate"])
+    outside = {"annomi_high": annomi(root, "high", "select"), "casino": casino(root, "select")}
+    table: dict[str, Any] = {}
+    grid = [(t, c, m) for t in WINDOW_GRID for c in CAP_GRID for m in MARGIN_GRID]
+    for turns, cap, margin in grid:
+        aggregate = {"no_evidence_cap": cap, "evidence_margin": margin}
+        settings = {"window": {"turns": turns}, "aggregate": aggregate}
+        p = oof_scores(data, fold, fold_heads, meta | settings, rate)
+        fit = [detection(data.y[r], p[r]) for r in (data.mentalmanip, ~data.mentalmanip) if r.any()]
+        model = TacticModel(
+            final.rows, final.idf, final.weights, final.bias, final.heads, final.meta | settings
+        )
+        high = {k: float(np.mean(scores(model, v, rate) >= 0.5)) for k, v in outside.items()}
+        table[f"{turns}/{cap}/{margin}"] = row = {
+            "turns": turns,
+            "cap": cap,
+            "margin": margin,
+            "fold_accuracy_plus_f1": float(sum(f["accuracy"] + f["macro_f1"] for f in fit)),
+            **{f"{k}_at_or_above_0.5": v for k, v in high.items()},
+        }
+        print(json.dumps(row), flush=True)
+    ok = [
+        r
+        for r in table.values()
+        if all(v <= OUTSIDE_TARGET for k, v in r.items() if k.endswith("0.5"))
     ]
-    spaces = [Space(data.xd[np.flatnonzero(fold != k)]) for k in range(FOLDS)]
-    scores: dict[str, float] = {}
-    for c in TECHNIQUE_C_GRID:
-        p = np.zeros((len(mm), len(LABELS)))
-        for k in range(FOLDS):
-            train, test = mm[fold[mm] != k], fold[mm] == k
-            x_train = spaces[k].transform(data.xd[train])
-            x_test = spaces[k].transform(data.xd[mm[test]])
-            for j, label in enumerate(LABELS):
-                y = np.array([float(label in data.dialogues[i].techniques) for i in train])
-                w, b = fit_lr(x_train, y, c)
-                p[test, j] = 1.0 / (1.0 + np.exp(-(x_test @ w + b)))
-        guess = technique_sets(p)
-        f1 = []
-        for j in range(len(LABELS)):
-            rows = [i for i in range(len(mm)) if data.y[mm[i]] == 1]
-            tp = sum(1 for i in rows if j in gold[i] and j in guess[i])
-            wrong = sum(1 for i in rows if (j in gold[i]) != (j in guess[i]))
-            f1.append(2 * tp / (2 * tp + wrong) if tp else 0.0)
-        scores[str(c)] = float(np.mean(f1))
-        print(f"technique C={c}: out-of-fold macro-F1 {scores[str(c)]:.4f}", flush=True)
-    return float(max(scores, key=scores.__getitem__)), scores
-
-
-def final_heads(data: Data, c: float, c_technique: float) -> dict[str, Any]:
-    """Every head fitted on all training dialogues, in one shared feature space."""
-    everything = np.arange(len(data.y))
-    space, w, b = fit_dialogue(data, everything, c)
-    heads, ws, bs = ["dialogue"], [w], [b]
-    marked = data.turn_marked >= 0
-    xu = space.transform(data.xt[marked])
-    w, b = fit_lr(xu, data.turn_marked[marked], c / 2)
-    heads.append("utterance")
-    ws.append(w)
-    bs.append(b)
-    owners = data.turn_owner[marked]
-    positive = data.turn_marked[marked] == 1
-    xt = xu[positive]
-    for label in LABELS:
-        y = np.array([float(label in data.dialogues[i].techniques) for i in owners[positive]])
-        w, b = fit_lr(xt, y, c_technique)
-        heads.append(label)
-        ws.append(w)
-        bs.append(b)
-    mm = np.flatnonzero(data.mentalmanip)
-    xm = space.transform(data.xd[mm])
-    for label in LABELS:
-        y = np.array([float(label in data.dialogues[i].techniques) for i in mm])
-        w, b = fit_lr(xm, y, c_technique)
-        heads.append("dialogue:" + label)
-        ws.append(w)
-        bs.append(b)
-    return {
-        "space": space,
-        "weights": np.stack(ws, axis=1),
-        "bias": np.array(bs),
-        "heads": heads,
+    pool = ok or list(table.values())
+    best = max(
+        pool,
+        key=lambda r: (round(r["fold_accuracy_plus_f1"], 4), r["cap"], -r["margin"], r["turns"]),
+    )
+    chosen = {
+        "window": {"turns": best["turns"]},
+        "aggregate": {"no_evidence_cap": best["cap"], "evidence_margin": best["margin"]},
     }
+    return chosen, {"grid": table, "met_target": bool(ok)}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
+    parser.add_argument("--model", choices=sorted(LICENCES), default="mentalmanip")
     parser.add_argument("--dry-run", action="store_true")
     args = parser.parse_args()
     root = data_root()
@@ -379,98 +215,76 @@ def main() -> int:
         print("no data: put the shared data in ../shared/data", file=sys.stderr)
         return 2
     started = time.perf_counter()
-    mm = load_mentalmanip(root, "train", with_marks=True)
-    rm = load_reament(root, "train")
-    data = Data(mm + rm)
+    name = args.model
+    dialogues = load_reament(root, "train")
+    if name == "mentalmanip":
+        dialogues = load_mentalmanip(root, "train", with_marks=True) + dialogues
+    data = Data(dialogues)
     fold = folds(data)
-    y = data.y
-    report: dict[str, Any] = {"cv_dialogue_auc": {}}
-    best_c, best_auc = C_GRID[0], -1.0
-    for c in C_GRID:
-        zd = np.zeros(len(y))
-        for k in range(FOLDS):
-            train, test = np.flatnonzero(fold != k), np.flatnonzero(fold == k)
-            space, w, b = fit_dialogue(data, train, c)
-            zd[test] = space.transform(data.xd[test]) @ w + b
-        report["cv_dialogue_auc"][str(c)] = score = auc(y, zd)
-        print(f"C={c}: out-of-fold dialogue AUC {score:.4f}", flush=True)
-        if score > best_auc:
-            best_c, best_auc = c, score
-    report["c"] = best_c
-    report["c_technique"], report["cv_technique_macro_f1"] = choose_technique_c(data, fold)
-    oof = out_of_fold(data, fold, best_c)
-    scored = scored_from(data, oof)
+    report: dict[str, Any] = {}
+    c, report["cv_dialogue_auc"] = choose_c(data, fold, C_GRID)
+    c_raw, report["cv_dialogue_raw_auc"] = choose_c(data, fold, C_RAW_GRID, raw=True)
+    report["c"], report["c_raw"] = c, c_raw
+    oof, fold_heads = out_of_fold(data, fold, c, c_raw)
     turn = operating_point(data, oof)
-    x = np.array(
-        [
-            stack_features(
-                s,
-                [speaker for speaker, _ in d.turns],
-                flagged_turns(s, [t for _, t in d.turns], turn["mix"], turn["threshold"]),
-            )
-            for s, d in zip(scored, data.dialogues, strict=True)
-        ]
-    )
-    weights, bias, z = fit_stacker(x, y, fold)
-    training_rate = float(y.mean())
-    shift = math.log(BASE_RATE / (1 - BASE_RATE)) - math.log(training_rate / (1 - training_rate))
-    for name, rows in (("mentalmanip", data.mentalmanip), ("reament", ~data.mentalmanip)):
-        report[f"oof_{name}_dialogue_head"] = detection(
-            y[rows], 1 / (1 + np.exp(-oof["dialogue"][rows]))
-        )
-        report[f"oof_{name}_stacked"] = detection(y[rows], 1 / (1 + np.exp(-z[rows])))
-        report[f"oof_{name}_stacked_at_base_rate"] = detection(
-            y[rows], 1 / (1 + np.exp(-(z[rows] + shift))), BASE_RATE
-        )
-    report["turn_false_alarm_target"] = TARGET_FALSE_ALARM
-    # Domain shift: a dialogue head trained on MentalManip train alone, scored on ReaMent train.
-    space, w, b = fit_dialogue(data, np.flatnonzero(data.mentalmanip), best_c)
-    rm_rows = np.flatnonzero(~data.mentalmanip)
-    report["mentalmanip_only_on_reament_train_accuracy"] = float(
-        np.mean(((space.transform(data.xd[rm_rows]) @ w + b) >= 0) == (y[rm_rows] == 1))
-    )
-    print(json.dumps({"turn": turn, **report}, indent=2), flush=True)
-    if args.dry_run:
-        return 0
-    final = final_heads(data, best_c, report["c_technique"])
-    space = final["space"]
-    trained_on = (
-        "MentalManip consensus train split (MentalMAD splits, 1,749 dialogues, CC BY-NC 4.0; "
-        "turn labels from the annotators' marks in mentalmanip_detailed.csv for those ids) "
-        "and ReaMent consensus train split (2,013 dialogues, MIT)"
-    )
-    meta = {
-        "name": MODEL_NAME,
-        "heads": final["heads"],
-        "features": "hashed word 1-3 grams, ?/!/capitals, rule labels; sublinear tf x idf, L2",
+    x = stack_inputs(data, scored_from(data, oof), turn)
+    weights, bias, z = fit_stacker(x, data.y, fold)
+    training_rate = float(data.y.mean())
+    meta: dict[str, Any] = {
+        "name": f"tactics-{name}",
+        "features": "hashed word 1-3 grams, ?/!/capitals, rule labels; tf x idf (sublinear "
+        "and raw), L2",
         "hash_bits": HASH_BITS,
         "min_df": MIN_DF,
+        "techniques": name == "mentalmanip",
         "turn": turn,
         "stacker": {"weights": weights, "bias": bias, "inputs": list(STACK_INPUTS)},
         "calibration": {
             "method": "logistic stacker on out-of-fold predictions (Platt), then a prior shift",
             "training_rate": training_rate,
-            "base_rate": BASE_RATE,
+            "base_rate": 0.5,
         },
-        "trained_on": trained_on,
-        "licence": "CC BY-NC 4.0 (derived from MentalManip); see LICENSE-tactics-mentalmanip.txt",
+        "window": {"turns": max(WINDOW_GRID) * 100},
+        "aggregate": {"no_evidence_cap": 0.0, "evidence_margin": 0.0},
+        "trained_on": TRAINED_ON[name],
+        "licence": LICENCES[name],
         "seed": SEED,
-        "training_report": report,
     }
-    np.savez_compressed(
-        OUT / f"{MODEL_NAME}.npz",
-        buckets=space.kept.astype(np.int32),
-        idf=space.idf.astype(np.float16),
-        weights=np.asarray(final["weights"], dtype=np.float16),
-        bias=np.asarray(final["bias"], dtype=np.float32),
-        meta=np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8),
+    for source, rows in (("mentalmanip", data.mentalmanip), ("reament", ~data.mentalmanip)):
+        if rows.any():
+            report[f"oof_{source}_stacked"] = detection(data.y[rows], 1 / (1 + np.exp(-z[rows])))
+    base = baseline_oof(data, fold)
+    report["oof_baseline"] = {
+        s: detection(data.y[r], base[r])
+        for s, r in (("mentalmanip", data.mentalmanip), ("reament", ~data.mentalmanip))
+        if r.any()
+    }
+    rate, report["base_rate_margins"] = choose_base_rate(data, fold, fold_heads, meta, base)
+    meta["calibration"]["base_rate"] = rate
+    final = fit_heads(data, np.arange(len(data.y)), c, c_raw)
+    if name == "mentalmanip":
+        c_tech, report["cv_technique_macro_f1"] = choose_technique_c(data, fold, TECHNIQUE_C_GRID)
+        report["c_technique"] = c_tech
+        add_technique_heads(data, final, c_tech)
+    settings, report["long_conversations"] = choose_long_settings(
+        data, fold, fold_heads, final.model(meta), meta, root
     )
-    card = {k: v for k, v in meta.items() if k != "heads"} | {
-        "heads": final["heads"],
-        "kept_buckets": len(space.kept),
-    }
-    (OUT / f"{MODEL_NAME}.json").write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {OUT / (MODEL_NAME + '.npz')} in {time.perf_counter() - started:.0f} s")
+    meta |= settings
+    p = oof_scores(data, fold, fold_heads, meta, rate)
+    for source, rows in (("mentalmanip", data.mentalmanip), ("reament", ~data.mentalmanip)):
+        if rows.any():
+            report[f"oof_{source}_final"] = detection(data.y[rows], p[rows], rate)
+    report["turn_false_alarm_target"] = TARGET_FALSE_ALARM
+    meta["training_report"] = report
+    print(json.dumps({"turn": turn, **report}, indent=2, default=str), flush=True)
+    if args.dry_run:
+        return 0
+    model = final.model(meta)
+    arrays = final.arrays(list(model.heads), model.weights, model.bias, meta)
+    np.savez_compressed(OUT / f"tactics-{name}.npz", **arrays)
+    card = meta | {"heads": list(model.heads), "kept_buckets": len(final.space.kept)}
+    (OUT / f"tactics-{name}.json").write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {OUT / f'tactics-{name}.npz'} in {time.perf_counter() - started:.0f} s")
     return 0
 
 

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from helpers import conversation
 from powerlens.analysis import analyze_conversation
 from powerlens.cli import app
-from powerlens.commands import corpus as corpus_command
+from powerlens.corpus import coordination as corpus_coordination
 from powerlens.measures import REGISTRY, Options
 from powerlens.measures.accommodation import (
     ACCOMMODATION,
@@ -163,7 +163,7 @@ def test_accommodation_compare_groups_is_seeded() -> None:
 
 
 def test_accommodation_cli_json_shape(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(corpus_command, "load", lambda path: group_corpus())
+    monkeypatch.setattr(corpus_coordination, "load", lambda path: group_corpus())
     result = CliRunner().invoke(
         app,
         [
@@ -193,7 +193,7 @@ def test_accommodation_cli_json_shape(monkeypatch) -> None:  # type: ignore[no-u
 
 
 def test_accommodation_cli_says_reply_links_are_missing(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(corpus_command, "load", lambda path: group_corpus())
+    monkeypatch.setattr(corpus_coordination, "load", lambda path: group_corpus())
     result = CliRunner().invoke(
         app, ["corpus", "coordination", "x.jsonl", "--group-field", "is_justice"]
     )

@@ -21,7 +21,7 @@ from powerlens.measures.accommodation import (
     count_pairs,
     row_means,
 )
-from powerlens.measures.coordination_scores import _bootstrap
+from powerlens.measures.coordination_scores import _bootstrap, aggregate, permutation_p
 from powerlens.model import Conversation, Utterance
 
 MARKERS = {
@@ -186,15 +186,40 @@ def test_coordination_columns_combine_counts_sorted_sums() -> None:
     assert merged.target.tolist() == [[1], [1], [0], [1]]
 
 
-def test_coordination_scores_bootstrap_draws_in_slices() -> None:
+def test_coordination_scores_bootstrap_resamples_by_indices() -> None:
+    # issue 17: each resample is n row indices drawn with replacement, counted per row; the
+    # aggregates equal those computed from the resampled rows themselves, in blocks or not
     values = np.random.default_rng(5).normal(size=(3000, 3))
     values[::7, 1] = np.nan
-    got = _bootstrap(values, 1000, np.random.default_rng(11))  # drawn in slices of 666
+    values[::11, 2] = np.nan
+    got = _bootstrap(values, 1000, np.random.default_rng(11))  # blocks of 333 resamples
     rng = np.random.default_rng(11)
-    weights = rng.multinomial(3000, np.full(3000, 1 / 3000), size=1000).astype(np.float64)
-    present = ~np.isnan(values)
-    marker = (weights @ np.where(present, values, 0.0)) / (weights @ present.astype(np.float64))
-    assert np.array_equal(got["per_marker"], marker)
+    for b in range(1000):
+        rows = values[rng.integers(0, 3000, 3000, dtype=np.int32)]
+        expected = aggregate(rows)
+        assert got["per_marker"][b] == pytest.approx(expected["per_marker"], rel=1e-9)
+        for name in ("agg1", "agg2", "agg3"):
+            assert got[name][b] == pytest.approx(expected[name], rel=1e-9), name
+
+
+def test_coordination_scores_permutation_p_draws_subsets_of_the_smaller_side() -> None:
+    # issue 17: a permutation is a uniformly random subset of the smaller side's size; the
+    # p-value equals the one from permuting the pooled values with the same draws
+    rng = np.random.default_rng(2)
+    x, y = rng.normal(0.3, 1, 40), rng.normal(0, 1, 90)
+    x[3] = np.nan
+    got = permutation_p(x, y, 500, np.random.default_rng(9))
+    draws = np.random.default_rng(9)
+    xs, ys = x[~np.isnan(x)], y
+    pooled = np.concatenate([xs, ys])
+    observed = abs(xs.mean() - ys.mean())
+    hits = 0
+    for _ in range(500):
+        chosen = np.zeros(len(pooled), bool)
+        chosen[draws.choice(len(pooled), len(xs), replace=False, shuffle=False)] = True
+        hits += abs(pooled[chosen].mean() - pooled[~chosen].mean()) >= observed - 1e-12
+    assert got == (hits + 1) / 501
+    assert got < 0.2
 
 
 @pytest.mark.parametrize("k", [3, 8, 12])

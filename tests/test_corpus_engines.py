@@ -71,3 +71,83 @@ def test_corpus_engines_killed_worker_retried(
     reference = _run(data, tmp_path / "local", "local")
     _same(_table(tmp_path / engine, "speakers"), _table(tmp_path / "local", "speakers"))
     assert reference["counts"] == manifest["counts"]
+
+
+def test_corpus_engines_failed_partitions_exit_partial_and_resume(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # issue 20: workers killed past the retry limit are not success: exit 3, the failed
+    # partitions named with the command that resumes them, and a manifest marked partial
+    import json
+
+    from typer.testing import CliRunner
+
+    from powerlens.cli import app
+    from powerlens.corpus.run import KILL_PARTITIONS_ENV, PARTIAL_EXIT
+
+    data = corpus(tmp_path / "c.jsonl", conversations=8)
+    out = tmp_path / "out"
+    command = [
+        "corpus", "run", str(data), "--out", str(out), "--measures", "talk,accommodation",
+        "--engine", "processes", "--workers", "2", "--partition-rows", "50", "--quiet",
+    ]  # fmt: skip
+    monkeypatch.setenv(KILL_PARTITIONS_ENV, "000001")
+    partial = CliRunner().invoke(app, command)
+    assert partial.exit_code == PARTIAL_EXIT == 3, partial.output
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["complete"] is False
+    # only the partition whose worker always dies fails; those that shared its pool finish
+    assert [s["partition"] for s in manifest["skipped"]] == ["000001"]
+    assert manifest["partitions"] == {"planned": 3, "analysed": 2, "resumed": 0, "failed": 1}
+    assert "partial:" in partial.output and "000001" in partial.output
+    assert "Resume them with:" in partial.output
+    assert manifest["counts"]["read"] < 160
+    monkeypatch.delenv(KILL_PARTITIONS_ENV)
+    resumed = CliRunner().invoke(app, command)
+    assert resumed.exit_code == 0, resumed.output
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["complete"] is True and manifest["resume"] is None
+    assert manifest["partitions"] == {"planned": 3, "analysed": 1, "resumed": 2, "failed": 0}
+    assert manifest["counts"]["read"] == 160
+    clean = run_corpus(
+        RunConfig(str(data), tmp_path / "clean", measures=("talk", "accommodation"),
+                  partition_rows=50)
+    )  # fmt: skip
+    assert clean["counts"] == manifest["counts"]
+    for name in ("speakers", "dyads", "groups", "group_coordination"):
+        _same(_table(out, name), _table(tmp_path / "clean", name))
+
+
+def test_corpus_engines_dask_at_a_scheduler_address_equals_local(tmp_path: Path) -> None:
+    # issue 17: an existing cluster, named by its scheduler address as a user passes it,
+    # gives the tables of the local engine
+    from distributed import LocalCluster
+    from typer.testing import CliRunner
+
+    from powerlens.cli import app
+
+    data = corpus(tmp_path / "c.jsonl")
+    cluster = LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    )
+    try:
+        result = CliRunner().invoke(
+            app,
+            [
+                "corpus", "run", str(data), "--out", str(tmp_path / "remote"),
+                "--measures", ",".join(MEASURES), "--partition-rows", "50", "--quiet",
+                "--engine", "dask", "--scheduler", cluster.scheduler_address,
+            ],
+        )  # fmt: skip
+    finally:
+        cluster.close()
+    assert result.exit_code == 0, result.output
+    local = _run(data, tmp_path / "local", "local")
+    import json
+
+    remote = json.loads((tmp_path / "remote" / "manifest.json").read_text())
+    assert remote["engine"]["scheduler"].startswith("tcp://")
+    assert remote["engine"]["workers"] == 2
+    assert remote["counts"] == local["counts"]
+    for name in ("speakers", "dyads", "groups", "group_coordination"):
+        _same(_table(tmp_path / "local", name), _table(tmp_path / "remote", name))

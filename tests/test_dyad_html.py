@@ -48,7 +48,7 @@ def test_dyad_html_trend_chart_places_points_and_values() -> None:
     assert 'points="187.0,159.0 473.0,114.0"' in svg
     values = re.findall(r'<text class="trend-value"[^>]*>([^<]+)</text>', svg)
     assert values == ["0.25", "0.50"]
-    assert "<title>s1: 0.25</title>" in svg and ">s2</text>" in svg
+    assert "<title>\u2068s1\u2069: 0.25</title>" in svg and ">\u2068s2\u2069</text>" in svg
 
 
 def test_dyad_html_trend_chart_leaves_a_gap_for_missing_values() -> None:
@@ -61,9 +61,10 @@ def test_dyad_html_trend_chart_leaves_a_gap_for_missing_values() -> None:
 def test_dyad_html_trend_chart_escapes_and_shortens_labels() -> None:
     svg = trend_chart("<b>t</b>", [(HOSTILE, 0.5), ("x" * 30, 0.1)])
     assert "<script" not in svg and "<b>" not in svg
-    assert "&lt;script&gt;docum…</text>" in svg  # axis label: 13 characters and an ellipsis
+    assert "&lt;script&gt;docum…\u2069</text>" in svg  # axis label: 13 characters and an ellipsis
     assert (
-        "<title>&lt;script&gt;document.title=&#x27;pwned&#x27;&lt;/script&gt;: 0.50</title>" in svg
+        "<title>\u2068&lt;script&gt;document.title=&#x27;pwned&#x27;&lt;/script&gt;\u2069: 0.50"
+        "</title>" in svg
     )
     assert "x" * 13 + "…" in svg and "x" * 14 not in svg.split("<title>")[0]
 

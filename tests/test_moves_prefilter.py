@@ -40,11 +40,17 @@ def rule_sets() -> dict[str, tuple[Rule, ...]]:
         f"{folder}/{p.name}"
         for folder in ("moves", "tactics", "dyad")
         for p in lexicons.joinpath(folder).iterdir()
-        if p.name.endswith(".tsv") and p.name != "control.tsv"  # control.tsv composes acts
+        if p.name.endswith(".tsv") and p.name not in ("control.tsv", "sequence.tsv")
     ]
     sets = {name: load_rules(name) for name in files}
     sets["deference"] = deference_rules()
-    for name in ("acts/acts.tsv", "acts/about.tsv", "acts/consequences.tsv"):
+    for name in (
+        "acts/acts.tsv",
+        "acts/about.tsv",
+        "acts/consequences.tsv",
+        "acts/markers.tsv",
+        "moves/sequence.tsv",
+    ):
         sets[name] = load_acts(name)
     return sets
 

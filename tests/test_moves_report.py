@@ -42,9 +42,27 @@ def test_moves_report_matches_schema_and_contract(write) -> None:  # type: ignor
         }
     ]
     assert conv["proposals"] == [
-        {"utterance_id": "chat:3", "by": "Dad", "outcome": "accepted", "settled_by": "chat:4"}
+        # the demand counts as Dad's plan too: Mia refused it, and Dad's next plan was taken up
+        {
+            "utterance_id": "chat:1",
+            "by": "Dad",
+            "outcome": "rejected",
+            "settled_by": "chat:2",
+            "kind": "demand",
+        },
+        {
+            "utterance_id": "chat:3",
+            "by": "Dad",
+            "outcome": "accepted",
+            "settled_by": "chat:4",
+            "kind": "proposal",
+        },
     ]
-    assert conv["decision"] == {"plan_of": "Dad", "evidence": ["chat:3", "chat:4"]}
+    assert conv["decision"] == {
+        "plan_of": "Dad",
+        "evidence": ["chat:3", "chat:4"],
+        "settled": "accepted",
+    }
     assert conv["speakers"]["Mia"]["boundary_respect_rate"] == 1.0
     assert conv["speakers"]["Dad"]["power_over"] == 1
     assert conv["speakers"]["Dad"]["power_with"] == 1

@@ -17,16 +17,16 @@ from powerlens.measures.base import Options
 from powerlens.measures.tactics import TACTICS
 from powerlens.measures.tactics_model import (
     HASH_BITS,
-    Scored,
+    MODELS,
     TacticModel,
     bucket,
     load_model,
     logit,
-    manipulation_probability,
     sigmoid,
     turn_buckets,
 )
 from powerlens.measures.tactics_rules import LABELS, RULES_FILE, rule_hits
+from powerlens.measures.tactics_score import Scored, manipulation_probability, windows
 from powerlens.model import Conversation, Utterance
 from powerlens.readers.plain import read
 
@@ -169,43 +169,109 @@ def test_tactics_calibration_sanity() -> None:
     assert model is not None
     stack = model.meta["stacker"]
     # More evidence never lowers the probability: every stacker weight is non-negative.
-    assert stack["weights"][0] > 0 and min(stack["weights"]) >= 0
+    # At least one of the two excerpt logits (sublinear, raw tf) carries weight.
+    assert max(stack["weights"][:2]) > 0 and min(stack["weights"]) >= 0
     assert len(stack["weights"]) == len(stack["inputs"])
     assert sigmoid(0.0) == 0.5
     assert abs(sigmoid(40.0) - 1.0) < 1e-9 and sigmoid(-800.0) == 0.0
     assert logit(0.5) == 0.0 and logit(0.8) == pytest.approx(math.log(4.0))
     report = model.meta["training_report"]
-    assert 0.6 < report["oof_mentalmanip_stacked"]["accuracy"] < 1.0
-    assert 0.6 < report["oof_mentalmanip_stacked"]["auc"] < 1.0
+    assert 0.6 < report["oof_mentalmanip_final"]["accuracy"] < 1.0
+    assert 0.6 < report["oof_mentalmanip_final"]["auc"] < 1.0
     calibration = model.meta["calibration"]
-    assert calibration["base_rate"] == 0.5
+    # The stated base rate was chosen by cross-validation from the script's grid.
+    assert 0.5 <= calibration["base_rate"] <= 0.7
     assert 0.6 < calibration["training_rate"] < 0.75
+
+
+def _single_window(model: TacticModel) -> Scored:
+    k = len(LABELS)
+    return Scored([0.0], [[0.0] * k], [[]], [(0, 1)], [[0.0, 0.0]], [[0.0] * k])
 
 
 def test_tactics_prior_shift_moves_log_odds_exactly() -> None:
     model = load_model()
     assert model is not None
-    scored = Scored(0.0, [0.0], [[0.0] * len(LABELS)], [[]], [0.0] * len(LABELS))
-    inputs = [0.0] * len(model.meta["stacker"]["inputs"])
+    scored = _single_window(model)
     rate = model.meta["calibration"]["training_rate"]
-    shifted, raw = manipulation_probability(scored, inputs, model, 0.5)
+    shifted, raw, _ = manipulation_probability(scored, ["A"], [False], model, 0.5)
     # All inputs zero: the raw score is sigmoid(bias); at 0.5 the log-odds drop by logit(rate).
     assert raw == pytest.approx(sigmoid(model.meta["stacker"]["bias"]))
     assert logit(shifted) == pytest.approx(logit(raw) - logit(rate))
-    same, _ = manipulation_probability(scored, inputs, model, rate)
+    same, _, _ = manipulation_probability(scored, ["A"], [False], model, rate)
     assert same == pytest.approx(raw)
 
 
 def test_tactics_base_rate_option() -> None:
+    model = load_model()
+    assert model is not None
+    stated = model.meta["calibration"]["base_rate"]
     c = conv(("A", "Want to get lunch?"), ("B", "Sure, the usual place?"))
-    even = run(c).scores["manipulation"]
+    default = run(c).scores["manipulation"]
     rare = run(c, tactics_base_rate=0.1).scores["manipulation"]
     section = run(c, tactics_base_rate=0.1).sections["tactics"]["calibration"]
     assert section["base_rate"] == 0.1
-    # Odds scale by (0.1 / 0.9) / (0.5 / 0.5) = 1/9 between the two base rates.
-    assert (rare / (1 - rare)) == pytest.approx((even / (1 - even)) / 9, rel=1e-6)
+    # Odds scale by the ratio of the prior odds, (0.1 / 0.9) / (stated / (1 - stated)).
+    ratio = (0.1 / 0.9) / (stated / (1 - stated))
+    assert (rare / (1 - rare)) == pytest.approx((default / (1 - default)) * ratio, rel=1e-6)
     with pytest.raises(UsageError):
         run(c, tactics_base_rate=1.5)
+
+
+def test_tactics_windows_cover_every_turn_and_overlap_by_half() -> None:
+    assert windows(0, 8) == [(0, 0)]
+    assert windows(5, 8) == [(0, 5)]
+    assert windows(8, 8) == [(0, 8)]
+    assert windows(13, 8) == [(0, 8), (4, 12), (5, 13)]
+    assert windows(20, 8) == [(0, 8), (4, 12), (8, 16), (12, 20)]
+
+
+def test_tactics_score_does_not_rise_with_length_alone() -> None:
+    # Issue 19: the same benign exchange said 1x, 5x and 20x in a row.
+    exchange = (
+        ("Sam", "Did you book the table for Friday?"),
+        ("Priya", "Yes, seven thirty. Is that still good for you?"),
+        ("Sam", "Perfect, I'll bring the cake."),
+        ("Priya", "Great, see you then."),
+    )
+    scores = [run(conv(*(exchange * k))).scores["manipulation"] for k in (1, 5, 20)]
+    # Windows of the repeated exchange hold it twice, so sublinear counts and rule-turn counts
+    # move a little; the mean over windows keeps the score where it was.
+    assert scores[1] == pytest.approx(scores[0], abs=0.02)
+    assert scores[2] == pytest.approx(scores[1], abs=1e-3)
+    assert all(s < 0.5 for s in scores)
+
+
+def test_tactics_long_conversation_keeps_one_strong_episode() -> None:
+    calm = (("Sam", "Did you book the table?"), ("Priya", "Yes, seven thirty."))
+    threat = (
+        ("Sam", "Where were you last night?"),
+        ("Priya", "I never said I'd call. You're remembering it wrong, it's all in your head."),
+        ("Sam", "You did say it."),
+        ("Priya", "If you ever tell anyone, I'll make you regret it. You're so pathetic."),
+    )
+    quiet = run(conv(*(calm * 10)))
+    loud = run(conv(*(calm * 5 + threat + calm * 5)))
+    assert loud.scores["manipulation"] > quiet.scores["manipulation"]
+    assert {s.label for s in loud.signals} >= {"denial", "intimidation"}
+    assert loud.sections["tactics"]["windows"]["count"] > 1
+
+
+def test_tactics_model_choice() -> None:
+    assert MODELS == ("mentalmanip", "reament")
+    c = conv(("A", "Want to get lunch?"), ("B", "Do it now or else."))
+    reament = TACTICS.finalize(
+        TACTICS.map(c, tokenize_conversation(c), Options(tactics_model="reament"))
+    )
+    section = reament.sections["tactics"]
+    assert section["source"] == "model:tactics-reament"
+    assert section["model"]["licence"].startswith("MIT")
+    # ReaMent has no technique labels: turn signals of that model come from the rules only.
+    assert {s.source for s in reament.signals} == {"rule:intimidation.or_else"}
+    none = TACTICS.finalize(TACTICS.map(c, tokenize_conversation(c), Options(tactics_model="none")))
+    assert none.sections["tactics"]["source"] == "rules"
+    with pytest.raises(UsageError):
+        TACTICS.map(c, tokenize_conversation(c), Options(tactics_model="gpt"))
 
 
 def test_tactics_feature_hashing_is_stable() -> None:
@@ -234,6 +300,18 @@ def test_tactics_group_logits_by_hand() -> None:
     assert out[0, 0] == pytest.approx(0.5 + (a - b) / math.hypot(a, b), rel=1e-5)
     assert out[1, 0] == pytest.approx(1.5)  # one feature, normalised to 1
     assert out[2, 0] == pytest.approx(0.5)  # empty: bias only
+    # A raw-tf head over the same rows: counts 2 and 1 -> 2 * 1, 1 * 2.
+    both = TacticModel(
+        rows=rows,
+        idf=model.idf,
+        weights=np.array([[1.0, 1.0], [-1.0, -1.0]], dtype=np.float32),
+        bias=np.array([0.5, 0.5], dtype=np.float32),
+        heads=("dialogue", "dialogue_raw"),
+        meta={},
+    )
+    out = both.group_logits([[7, 7, 9, 123]], [0], 1)
+    assert out[0, 0] == pytest.approx(0.5 + (a - b) / math.hypot(a, b), rel=1e-5)
+    assert out[0, 1] == pytest.approx(0.5 + (2.0 - 2.0) / math.hypot(2.0, 2.0), abs=1e-6)
 
 
 def test_tactics_rule_prefilter_changes_nothing() -> None:
@@ -260,6 +338,12 @@ def test_tactics_rules_only_mode() -> None:
     c = conv(("A", "hi"), ("B", "Do it or else."))
     result = run(c, tactics_model=False)
     assert [s.source for s in result.signals] == ["rule:intimidation.or_else"]
+    assert (
+        TACTICS.finalize(
+            TACTICS.map(c, tokenize_conversation(c), Options(tactics_model="none"))
+        ).signals
+        == result.signals
+    )
     assert result.scores["manipulation"] == pytest.approx(0.8 * 0.9)
     assert result.sections["tactics"]["source"] == "rules"
 

@@ -53,17 +53,15 @@ def test_validation_accommodation_advocates_coordinate_more_on_agg3(result: dict
 
 
 @needs_data
-def test_validation_accommodation_turns_merged_and_roles_dated(result: dict[str, Any]) -> None:
-    # consecutive turns of one speaker are one utterance; section openings have no reply
-    from powerlens.validation.accommodation import load_oyez
-
-    assert ROOT is not None
-    conversation = next(iter(load_oyez(ROOT, quick=True)))
-    turns = conversation.utterances
-    assert all(
-        a.speaker != b.speaker or b.reply_to is None for a, b in zip(turns, turns[1:], strict=False)
-    )
-    assert sum(u.reply_to is None for u in turns) >= 2
+def test_validation_accommodation_runs_the_documented_command(result: dict[str, Any]) -> None:
+    # issue 17: the validation compares with the options of the command the docs give
+    assert result["turns"] == {
+        "reply_to": "previous",
+        "unit": "speaker-per-conversation",
+        "merge_turns": True,
+        "boundaries": ["section_start", "after_unnamed", "opening"],
+    }
+    assert result["advocates_to_justices"]["n_exchanges"] == 8347  # docs/validation.md
     assert result["unit"].startswith("speaker per case")
 
 
@@ -85,8 +83,10 @@ def _turn(who: str | None, text: str, justice_since: int | None = None) -> dict[
     return {"speaker": speaker, "start": 0, "stop": 1, "text_blocks": [{"text": text}]}
 
 
-def test_validation_accommodation_oyez_loader(tmp_path: Path) -> None:
-    from powerlens.validation.accommodation import read_oyez
+def test_validation_accommodation_oyez_rows_and_the_turns_counted(tmp_path: Path) -> None:
+    from powerlens.corpus.coordination import coordination_of
+    from powerlens.measures.accommodation import UNIT_SEP, MarkerMatcher
+    from powerlens.validation.accommodation import SCOTUS_TURNS, oyez_rows
 
     chief = 0  # a justice since 1970
     later = 1_127_970_000  # a justice only from September 2005
@@ -113,25 +113,44 @@ def test_validation_accommodation_oyez_loader(tmp_path: Path) -> None:
     path = tmp_path / "2000.99-1-t01.json.gz"
     with gzip.open(path, "wt", encoding="utf-8") as handle:
         json.dump(data, handle)
-    conversation = read_oyez(path)
-    assert conversation is not None
-    rows = [(u.speaker, u.text, u.reply_to) for u in conversation.utterances]
-    assert rows == [
-        ("rehnquist", "We'll hear argument next. Mr. Roberts.", None),
-        ("roberts@advocate", "Mr. Chief Justice, and may it please the Court.", None),
-        ("oconnor", "Did the company have a provision?", "2000.99-1-t01:1"),
-        ("roberts@advocate", "Yes. The agreement said so.", "2000.99-1-t01:2"),
-        ("roberts@advocate", "To the union.", None),
-        ("rehnquist", "Thank you, Mr. Roberts. Ms. Smith.", "2000.99-1-t01:4"),
-        ("smith", "Mr. Chief Justice, and may it please the Court.", None),
+    rows = oyez_rows(path)
+    flags = [
+        (r["speaker"], r["meta.section_start"], r["meta.after_unnamed"], r["meta.opening"])
+        for r in rows
     ]
-    justice = {n: s.meta["is_justice"] for n, s in conversation.speakers.items()}
+    assert flags == [
+        ("rehnquist", True, False, True),
+        ("roberts@advocate", False, False, True),
+        ("oconnor", False, False, False),
+        ("roberts@advocate", False, False, False),
+        ("roberts@advocate", False, False, False),
+        ("roberts@advocate", False, True, False),
+        ("rehnquist", False, False, False),
+        ("smith", True, False, True),
+    ]
+    justice = {r["speaker"]: r["speaker.is_justice"] for r in rows}
     assert justice == {
         "rehnquist": True,
         "roberts@advocate": False,
         "oconnor": True,
         "smith": False,
     }
+    interchange = tmp_path / "scotus.jsonl"
+    interchange.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    found = coordination_of(
+        interchange, MarkerMatcher(), reply_to_previous=True, turns=SCOTUS_TURNS
+    )
+    assert found is not None
+    # merged "Yes. The agreement said so." answers O'Connor; the turn after the unnamed one
+    # answers no one; openings answer no one; nothing crosses the section
+    unit = f"{UNIT_SEP}2000.99-1-t01"
+    counts = found.counts
+    pairs = list(zip(counts.speakers, counts.targets, counts.n.tolist(), strict=True))
+    assert pairs == [
+        ("oconnor" + unit, "roberts@advocate" + unit, 1),
+        ("rehnquist" + unit, "roberts@advocate" + unit, 1),
+        ("roberts@advocate" + unit, "oconnor" + unit, 1),
+    ]
 
 
 @needs_data

@@ -24,7 +24,14 @@ from rich.progress import (
 )
 
 from powerlens.analysis import analyze_conversation, resolve_measures
-from powerlens.commands.options import Limits, ReplyTo, reading_budgets, reply_to_previous
+from powerlens.commands.options import (
+    Limits,
+    ReplyTo,
+    TacticsModel,
+    reading_budgets,
+    reply_to_previous,
+    tactics_model,
+)
 from powerlens.errors import PowerlensError, UsageError
 from powerlens.measures import Options
 from powerlens.model import Conversation, ConversationReport, Report
@@ -116,6 +123,7 @@ def analyze_command(
         str | None, typer.Option(help="Name of the helper (therapist, coach) in a dyad.")
     ] = None,
     reply_to: ReplyTo = None,
+    tactics: TacticsModel = "mentalmanip",
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the report to this file.")
     ] = None,
@@ -141,6 +149,7 @@ def analyze_command(
         helper=helper,
         reply_to_previous=previous,
         declarations=load_declarations(declarations) if declarations else None,
+        tactics_model=tactics_model(tactics),
     )
     tags = contexts_per_file(files, context or [])
     reports: list[ConversationReport] = []

@@ -1,9 +1,10 @@
 """The framework's practices as guides: its questions, pre-filled with what the analysis found.
 
 Tracking Influence, Boundary Check and Airing the Privilege each become a list of steps; a
-step is one reflective question with the evidence that bears on it. The CLI asks the
-questions (or prints them with ``--non-interactive``) and saves the answers as Markdown
-beside the report; the web app uses the same guides for its forms.
+step is one reflective question with the evidence that bears on it (bidirectional controls
+stripped: the lines quote the transcript inside prose, where an override would run on). The
+CLI asks the questions (or prints them with ``--non-interactive``) and saves the answers as
+Markdown beside the report; the web app uses the same guides for its forms.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from dataclasses import dataclass, field
 
 from powerlens.findings import framework
 from powerlens.model import ConversationReport
+from powerlens.report import bidi
+from powerlens.report.markdown import md_escape, md_lines
 
 PRACTICES = ("tracking_influence", "boundary_check", "airing_the_privilege")
 
@@ -98,13 +101,18 @@ def guide(practice: str, report: ConversationReport) -> Guide:
                 f"word-share gap {d['observed_word_share_gap']:+.0%}"
                 for d in systemic.get("dyads", [])
             ]
-    for step in steps:
-        step.found = [line for line in step.found if line]
+    for step in steps:  # prose around quotes: a right-to-left override would run past the quote
+        step.found = [bidi.strip(line) for line in step.found if line]
     return Guide(practice, spec["title"], report.conversation.id, steps)
 
 
 def to_markdown(g: Guide, today: dt.date | None = None) -> str:
-    """The worked practice as a Markdown note (questions, what was found, answers)."""
+    """The worked practice as a Markdown note (questions, what was found, answers).
+
+    What was found quotes the transcript and the answers are what a person typed: both are
+    escaped (``md_escape``, ``md_lines``), so neither can carry HTML (an ``<img onerror=...>``
+    answer stays text), links or markup into the vault.
+    """
     date = (today or dt.date.today()).isoformat()
     out = [
         "---",
@@ -113,11 +121,12 @@ def to_markdown(g: Guide, today: dt.date | None = None) -> str:
         'tags: ["powerlens", "practice"]',
         "---",
         "",
-        f"# {g.title}: {g.conversation}",
+        f"# {md_escape(g.title)}: {md_escape(g.conversation)}",
         "",
     ]
     for number, step in enumerate(g.steps, start=1):
-        out += [f"## {number}. {step.question}", ""]
-        out += [f"- {line}" for line in step.found] or ["- (nothing detected)"]
-        out += ["", f"**Answer:** {step.answer or '_(not answered yet)_'}", ""]
+        out += [f"## {number}. {md_escape(step.question)}", ""]
+        out += [f"- {md_escape(line)}" for line in step.found] or ["- (nothing detected)"]
+        answer = md_lines(step.answer) or "_(not answered yet)_"
+        out += ["", f"**Answer:** {answer}", ""]
     return "\n".join(out).rstrip() + "\n"

@@ -17,95 +17,73 @@ from rich.console import Console
 from rich.table import Table
 
 from powerlens.commands.options import ReplyTo, reply_to_previous
-from powerlens.corpus.coordination import coordination_of
-from powerlens.errors import MissingRequirementError, UsageError
-from powerlens.measures.accommodation import (
-    MarkerMatcher,
-    Thresholds,
-    compare_groups,
-    coordination_counts,
-    group_label,
-    speaker_groups,
-)
-from powerlens.readers import load
+from powerlens.corpus.coordination import coordination_report
+from powerlens.errors import UsageError
+from powerlens.measures.accommodation import Thresholds, Turns
 
 corpus_app = typer.Typer(
     help="Statistics over a whole corpus: coordination between speaker groups, and more.",
     no_args_is_help=True,
 )
 
-NO_REPLY_LINKS = (
-    "coordination needs reply_to; this file has none — pass --reply-to previous to treat each "
-    "turn as a reply to the one before"
-)
+Unit = Annotated[
+    str,
+    typer.Option(
+        help="What is scored: speaker (ConvoKit's default), speaker-per-conversation, or one "
+        "unit per speaker and value of an utterance field (meta.<field>) or speaker field "
+        "(speaker.<field>), as ConvoKit's split_by_attribs."
+    ),
+]
+TargetThreshold = Annotated[
+    int,
+    typer.Option(
+        help="Target utterances that must show a marker for it to be scored (ConvoKit's "
+        "target_thresh; its Supreme Court example uses 5)."
+    ),
+]
+MergeTurns = Annotated[
+    bool,
+    typer.Option(
+        "--merge-turns", help="Consecutive utterances of one speaker are one turn."
+    ),
+]
+Boundary = Annotated[
+    list[str] | None,
+    typer.Option(
+        help="Utterance field (meta.<field>, repeatable); where it is true, a new reply chain "
+        "starts: that utterance replies to nothing and is not merged into the one before."
+    ),
+]
 
-
-def coordination_report(
-    data: Path,
-    group_field: str,
-    *,
-    markers: Path | None = None,
-    reply_to: str | None = None,
-    min_exchanges: int = 0,
-    seed: int = 0,
-    bootstrap: int = 1000,
-    permutations: int = 1000,
-) -> dict[str, Any]:
-    """Read ``data`` and compare coordination between the groups of ``group_field``.
-
-    A ConvoKit folder or interchange file is streamed in batches and counted in bulk
-    (``powerlens.corpus.columns.coordination_of``); other data, and data whose rows must be
-    grouped in memory, is loaded whole. Both give the same counts.
-    """
-    previous = reply_to_previous(reply_to)
-    matcher = MarkerMatcher(markers)
-    path = Path(data)
-    streamed = coordination_of(path, matcher, reply_to_previous=previous) if path.exists() else None
-    if streamed is None:
-        conversations = load(data)
-        linked = any(c.has_reply_links() for c in conversations)
-        groups = speaker_groups(conversations, group_field) if linked or previous else {}
-    else:
-        linked = streamed.linked
-        key = group_field.removeprefix("speaker.")
-        groups = {
-            name: group_label(meta[key])
-            for name, meta in streamed.meta.items()
-            if meta.get(key) not in (None, "")
-        }
-    if not previous and not linked:
-        raise MissingRequirementError(NO_REPLY_LINKS)
-    if not groups:
-        raise UsageError(
-            f"no speaker in {data} has the field {group_field!r}.",
-            fix="name a speaker metadata field (a speaker.<field> column in interchange files)",
-        )
-    counts = (
-        streamed.counts
-        if streamed is not None
-        else coordination_counts(conversations, markers=matcher, reply_to_previous=previous)
-    )
-    result = compare_groups(
-        counts,
-        groups,
-        thresholds=Thresholds(exchanges=min_exchanges),
-        n_bootstrap=bootstrap,
-        n_permutations=permutations,
-        seed=seed,
-    )
-    result["group_field"] = group_field
-    result["markers_source"] = matcher.markers.source
-    return result
 
 
 def _fmt(value: float | None) -> str:
     return "–" if value is None else f"{value:+.4f}"
 
 
+def _setup(result: dict[str, Any]) -> str:
+    """The choices behind the numbers, in one line under the table."""
+    turns = result.get("turns") or {}
+    parts = [
+        f"unit: {turns.get('unit', 'speaker')}",
+        f"target threshold {result['thresholds']['target']}",
+        f"replies: {'previous turn' if turns.get('reply_to') else 'reply links'}",
+    ]
+    if turns.get("merge_turns"):
+        parts.append("turns merged")
+    if turns.get("boundaries"):
+        parts.append("chains start at " + ", ".join(turns["boundaries"]))
+    parts.append(f"{result['n_bootstrap']} resamples, {result['n_permutations']} permutations")
+    return "; ".join(parts)
+
+
 def coordination_table(result: dict[str, Any]) -> Table:
     """A readable table: one column per direction, one row per marker and aggregate."""
     field = result.get("group_field", "group")
-    table = Table(title=f"Coordination between groups of {field} (speakers → targets)")
+    table = Table(
+        title=f"Coordination between groups of {field} (speakers → targets)",
+        caption=_setup(result),
+    )
     table.add_column("marker")
     for entry in result["directed"]:
         table.add_column(f"{entry['speakers']} → {entry['targets']}", justify="right")
@@ -149,6 +127,13 @@ def coordination_command(
     ] = 0,
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap and permutation test.")] = 0,
     bootstrap: Annotated[int, typer.Option(help="Bootstrap resamples of speakers.")] = 1000,
+    permutations: Annotated[
+        int, typer.Option(help="Permutations of the test between directions.")
+    ] = 1000,
+    unit: Unit = "speaker",
+    target_threshold: TargetThreshold = Thresholds.target,
+    merge_turns: MergeTurns = False,
+    boundary: Boundary = None,
 ) -> None:
     """Compare style coordination between speaker groups, with intervals and a p-value."""
     from powerlens.cli import fail_cleanly
@@ -160,10 +145,13 @@ def coordination_command(
             data,
             group_field,
             markers=markers,
-            reply_to=reply_to,
+            reply_to_previous=reply_to_previous(reply_to),
             min_exchanges=min_exchanges,
             seed=seed,
             bootstrap=bootstrap,
+            permutations=permutations,
+            turns=Turns(unit, merge_turns, tuple(boundary or ())),
+            target_threshold=target_threshold,
         )
         if format == "json":
             sys.stdout.write(json.dumps(result, indent=2) + "\n")

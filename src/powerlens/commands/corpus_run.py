@@ -27,10 +27,12 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from powerlens.commands.corpus import corpus_app
+from powerlens.commands.corpus import Boundary, MergeTurns, TargetThreshold, Unit, corpus_app
 from powerlens.commands.options import ReplyTo, reply_to_previous
 from powerlens.corpus import ENGINES, RunConfig, compare, run_corpus
+from powerlens.corpus.run import PARTIAL_EXIT
 from powerlens.errors import UsageError
+from powerlens.measures.accommodation import Thresholds, Turns
 
 DEFAULT_MEASURES = "talk,accommodation,deference,moves"
 
@@ -135,12 +137,22 @@ def run_command(
         bool, typer.Option("--fresh", help="Discard completed partitions in --out.")
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    unit: Unit = "speaker",
+    target_threshold: TargetThreshold = Thresholds.target,
+    merge_turns: MergeTurns = False,
+    boundary: Boundary = None,
 ) -> None:
     """Analyse a whole corpus and write Parquet tables, signals and a manifest."""
     from powerlens.cli import fail_cleanly
 
     def go() -> None:
         previous = reply_to_previous(reply_to)
+        turns = Turns(unit, merge_turns, tuple(boundary or ()))
+        if target_threshold < 1:
+            raise UsageError("--target-threshold must be at least 1.")
+        extra: dict[str, Any] = {}
+        if not turns.default or target_threshold != Thresholds.target:
+            extra["coordination"] = {**turns.describe(), "target_threshold": target_threshold}
         config = RunConfig(
             data=data,
             out=out,
@@ -155,6 +167,7 @@ def run_command(
             csv=csv,
             strict=strict,
             fresh=fresh,
+            extra=extra,
         )
         err = Console(stderr=True)
         bar = None if quiet else BarProgress(err)
@@ -166,6 +179,17 @@ def run_command(
                 bar.stop()
         Console().print(summary_table(manifest))
         err.print(f"wrote {out} in {time.perf_counter() - began:.1f}s", highlight=False)
+        if not manifest["complete"]:
+            failed = [entry["partition"] for entry in manifest["skipped"]]
+            err.print(
+                f"[red]partial:[/red] {len(failed)} of {manifest['partitions']['planned']} "
+                f"partitions failed ({', '.join(failed)}); the tables in {out} leave them out. "
+                f"Resume them with: {manifest['resume']}",
+                markup=True,
+                highlight=False,
+                soft_wrap=True,
+            )
+            raise typer.Exit(PARTIAL_EXIT)
 
     fail_cleanly(go)()
 

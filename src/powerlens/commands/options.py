@@ -39,3 +39,26 @@ Limits = Annotated[
 def reading_budgets(values: list[str] | None) -> budgets.Budgets:
     """The budgets for ``--limit`` options (the defaults when there are none)."""
     return budgets.parse(values or [])
+
+
+TacticsModel = Annotated[
+    str,
+    typer.Option(
+        "--tactics-model",
+        help="Tactic model: 'mentalmanip' (default, CC BY-NC 4.0), 'reament' (MIT) or 'none' "
+        "(rules only).",
+    ),
+]
+"""``--tactics-model``: which shipped tactic model scores manipulation."""
+
+
+def tactics_model(value: str) -> str:
+    """The model name if it is shipped (or ``none``); anything else is a usage error."""
+    from powerlens.measures.tactics_model import MODELS
+
+    if value != "none" and value not in MODELS:
+        raise UsageError(
+            f"--tactics-model {value!r} is not a shipped model.",
+            fix=f"use one of: {', '.join((*MODELS, 'none'))}",
+        )
+    return value

@@ -24,6 +24,7 @@ from powerlens.errors import UsageError
 from powerlens.measures import Options
 from powerlens.practices import Guide, guide, to_markdown
 from powerlens.readers import load
+from powerlens.report.terminal import clean
 from powerlens.systemic import TEMPLATE, load_declarations
 
 practice_app = typer.Typer(help="Work through the framework's practices for a conversation.")
@@ -51,11 +52,11 @@ def _run(
 
 
 def _ask(g: Guide, interactive: bool) -> None:
-    console.print(Text(f"{g.title} — {g.conversation}", style="bold"))
+    console.print(Text(clean(f"{g.title} — {g.conversation}"), style="bold"))
     for number, step in enumerate(g.steps, start=1):
         console.print(Text(f"\n{number}. {step.question}", style="bold"))
         for line in step.found or ["(nothing detected)"]:
-            console.print(Text(f"   · {line}", style="dim"))
+            console.print(Text(clean(f"   · {line}"), style="dim"))
         if interactive:
             step.answer = Prompt.ask("   your answer", default="", show_default=False)
 

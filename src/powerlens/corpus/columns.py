@@ -38,9 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from powerlens.corpus.partitions import Partition, conversations
-from powerlens.measures.accommodation import (
-    UtteranceColumns,
-)
+from powerlens.measures.accommodation import NO_TURNS, Turns, UtteranceColumns
 from powerlens.model import Conversation, Rejection, Utterance
 from powerlens.readers import convokit, interchange
 from powerlens.readers.interchange import RowItem, stream_groups
@@ -74,9 +72,9 @@ class PartitionColumns:
     meta: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Each speaker's metadata as the conversation they first appear in carries it."""
 
-    def add(self, conversation: Conversation) -> None:
+    def add(self, conversation: Conversation, turns: Turns = NO_TURNS) -> None:
         """Append a conversation read by a reader."""
-        self.columns.add(conversation)
+        self.columns.add(conversation, turns)
         self.sources.append(conversation.source)
         self.rejected.append(list(conversation.rejected))
         for name, speaker in conversation.speakers.items():
@@ -93,12 +91,13 @@ class PartitionColumns:
         ]
 
 
-def read_partition(part: Partition) -> PartitionColumns:
-    """The conversations of ``part`` as columns (raises ``InputError`` if it is unreadable)."""
+def read_partition(part: Partition, turns: Turns = NO_TURNS) -> PartitionColumns:
+    """The conversations of ``part`` as columns, with what ``turns`` reads of each utterance
+    (raises ``InputError`` if it is unreadable)."""
     path = Path(part.path)
     if part.kind == "convokit":
         source = path / "utterances.jsonl"
-        reader = ConvokitColumns(path, speaker_meta(path))
+        reader = ConvokitColumns(path, speaker_meta(path), turns)
         lines = interchange.read_range(source, part.offset, part.length, part.line).split(b"\n")
         for start in range(0, len(lines), FEED_LINES):  # small blocks: less memory
             reader.feed(source, lines[start : start + FEED_LINES], part.line + start)
@@ -106,18 +105,20 @@ def read_partition(part: Partition) -> PartitionColumns:
         if not reader.broken:
             return reader.finish()
         pairs = interchange.iter_json_range(source, part.offset, part.length, part.line)
-        return _grouped(source, str(path), convokit.convert_rows(path, pairs), reader.meta)
+        rows = convokit.convert_rows(path, pairs)
+        return _grouped(source, str(path), rows, reader.meta, turns)
     if part.kind == "jsonl":
         speakers: dict[str, dict[str, Any]] = {}
         pairs = interchange.iter_json_range(path, part.offset, part.length, part.line)
         rows = interchange.convert_rows(path, pairs, speakers=speakers)
-        return _grouped(path, str(path), rows, speakers)
+        return _grouped(path, str(path), rows, speakers, turns)
     if part.kind == "stream":
         speakers = {}
-        return _grouped(path, str(path), interchange.iter_rows(path, speakers=speakers), speakers)
+        rows = interchange.iter_rows(path, speakers=speakers)
+        return _grouped(path, str(path), rows, speakers, turns)
     found = PartitionColumns()
     for conversation in conversations(part):
-        found.add(conversation)
+        found.add(conversation, turns)
     return found
 
 
@@ -128,6 +129,7 @@ def record(
     rejected: list[Rejection],
     source: str,
     speakers: Mapping[str, Mapping[str, Any]],
+    turns: Turns = NO_TURNS,
 ) -> None:
     """Append a conversation as ``interchange.builder`` would make it."""
     columns = found.columns
@@ -140,18 +142,24 @@ def record(
         columns.reply_to.append(u.reply_to)
         if u.speaker not in found.meta:
             found.meta[u.speaker] = dict(speakers.get(u.speaker, {}))
+        if turns.rows:
+            columns.note(turns, u.meta, speakers.get(u.speaker), cid)
     found.sources.append(source)
     found.rejected.append(rejected)
 
 
 def _grouped(
-    path: Path, source: str, rows: Iterator[RowItem], speakers: Mapping[str, Mapping[str, Any]]
+    path: Path,
+    source: str,
+    rows: Iterator[RowItem],
+    speakers: Mapping[str, Mapping[str, Any]],
+    turns: Turns = NO_TURNS,
 ) -> PartitionColumns:
     """Rows grouped into conversations by the readers' ``stream_groups``, recorded as columns."""
     found = PartitionColumns()
 
     def build(cid: str, utterances: list[Utterance], rejected: list[Rejection]) -> None:
-        record(found, cid, utterances, rejected, source, speakers)
+        record(found, cid, utterances, rejected, source, speakers, turns)
 
     for _ in stream_groups(path, rows, build):  # type: ignore[arg-type]
         pass
@@ -203,8 +211,9 @@ def _column(objs: list[dict[str, Any]], key: str, other: str | None = None) -> l
 class ConvokitColumns:
     """Rows of a corpus folder's ``utterances.jsonl`` turned into columns (see the module)."""
 
-    def __init__(self, folder: Path, meta: Mapping[str, Any]) -> None:
+    def __init__(self, folder: Path, meta: Mapping[str, Any], turns: Turns = NO_TURNS) -> None:
         self.folder = folder
+        self.turns = turns
         self.source = str(folder)
         self.meta = meta
         self.found = PartitionColumns()
@@ -292,6 +301,9 @@ class ConvokitColumns:
         for name in dict.fromkeys(speakers):
             if name not in meta:
                 meta[name] = dict(self.meta.get(name, {}))
+        if self.turns.rows:
+            for speaker, cid, row_meta in zip(speakers, cids, metas, strict=True):
+                columns.note(self.turns, row_meta, self.meta.get(speaker), cid)
         return True
 
     def _start(self, cid: str, row: int) -> None:
@@ -328,6 +340,7 @@ class ConvokitColumns:
             reply = obj["reply_to"] if "reply_to" in obj else get("reply-to")
             raw_meta = get("meta")
             stamp = get("timestamp")
+            row_meta = raw_meta
             if (
                 type(uid) is str
                 and uid
@@ -357,6 +370,7 @@ class ConvokitColumns:
                     self.broken = True
                     return
                 cid, utterance = item[0], item[1]
+                row_meta = utterance.meta
                 uid, speaker, text, reply = (
                     utterance.id,
                     utterance.speaker,
@@ -379,6 +393,8 @@ class ConvokitColumns:
             columns.reply_to.append(reply)
             if speaker not in found.meta:
                 found.meta[speaker] = dict(self.meta.get(speaker, {}))
+            if self.turns.rows:
+                columns.note(self.turns, row_meta, self.meta.get(speaker), cid)
 
     def cut(self) -> PartitionColumns:
         """The conversations read so far but the last (which may go on), and forget them."""
@@ -395,11 +411,15 @@ class ConvokitColumns:
                 columns.speakers[at:],
                 columns.texts[at:],
                 columns.reply_to[at:],
+                None if columns.units is None else columns.units[at:],
+                None if columns.breaks is None else columns.breaks[at:],
             ),
             [found.sources.pop()],
             [found.rejected.pop()],
         )
         del columns.ids[at:], columns.speakers[at:], columns.texts[at:], columns.reply_to[at:]
+        if columns.units is not None and columns.breaks is not None:
+            del columns.units[at:], columns.breaks[at:]
         self.found = rest
         return found
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import codecs
 import io
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -56,15 +56,24 @@ class ArrowBatch:
 def arrow_batches(folder: Path, meta: Mapping[str, Any]) -> Iterator[ArrowBatch]:
     """Batches of whole conversations of ``folder/utterances.jsonl`` (raises ``Atypical``
     as soon as a row needs the row reader, or when the file holds no row)."""
+    seen: set[str] = set()
+    return block_batches(
+        folder / "utterances.jsonl", _Blocks(), lambda t, s: _batch(t, s, meta, seen)
+    )
+
+
+def block_batches(
+    path: Path, blocks: _Blocks, batch: Callable[[Any, IntArray], ArrowBatch]
+) -> Iterator[ArrowBatch]:
+    """Batches of whole conversations of a JSON-lines file parsed by ``blocks`` and turned
+    into ``ArrowBatch`` by ``batch(table, conversation starts)``."""
     import pyarrow as pa
 
-    blocks = _Blocks()
     tables: list[Any] = []
     starts: list[Any] = []  # rows where conversations start, counted from tables[0]
     rows = 0
-    speakers_seen: set[str] = set()
     yielded = False
-    with (folder / "utterances.jsonl").open("rb") as handle:
+    with path.open("rb") as handle:
         if handle.read(3) != codecs.BOM_UTF8:
             handle.seek(0)
         tail = b""
@@ -85,7 +94,7 @@ def arrow_batches(folder: Path, meta: Mapping[str, Any]) -> Iterator[ArrowBatch]
                 done = int(runs[-1]) if chunk else rows  # the last conversation may go on
                 if done:
                     head = runs[runs < done]
-                    yield _batch(table.slice(0, done), head, meta, speakers_seen)
+                    yield batch(table.slice(0, done), head)
                     yielded = True
                     tables, starts = [table.slice(done)], [runs[len(head) :] - done]
                     rows -= done
@@ -99,11 +108,21 @@ class _Blocks:
     """Parses blocks of whole lines and checks them, keeping which conversations were seen."""
 
     def __init__(self) -> None:
-        import pyarrow as pa
         import pyarrow.json as pj
 
+        self.read_options = pj.ReadOptions(use_threads=False, block_size=2 * BLOCK_BYTES)
+        self.parse_options = pj.ParseOptions(
+            explicit_schema=self.schema(), unexpected_field_behavior="ignore"
+        )
+        self.seen: set[str] = set()
+        self.current: str | None = None
+
+    def schema(self) -> Any:
+        """The fields parsed (any other is skipped unread)."""
+        import pyarrow as pa
+
         text = pa.string()
-        schema = pa.schema(
+        return pa.schema(
             [
                 ("id", text),
                 ("speaker", text),
@@ -116,12 +135,6 @@ class _Blocks:
                 (_END, pa.float64()),
             ]
         )
-        self.read_options = pj.ReadOptions(use_threads=False, block_size=2 * BLOCK_BYTES)
-        self.parse_options = pj.ParseOptions(
-            explicit_schema=schema, unexpected_field_behavior="ignore"
-        )
-        self.seen: set[str] = set()
-        self.current: str | None = None
 
     def parse(self, block: bytes) -> tuple[Any, IntArray]:
         """The block's rows as a table of the columns coordination reads, and the rows where
@@ -157,25 +170,17 @@ class _Blocks:
     def _check(self, table: Any) -> IntArray:
         import pyarrow.compute as pc
 
-        for name in ("id", "speaker", "conversation_id", "text"):
-            column = table.column(name)
-            if column.null_count or pc.min(pc.binary_length(column)).as_py() == 0:
-                raise Atypical
-        texts = table.column("text")
-        unsure = np.flatnonzero(~np.asarray(pc.match_substring_regex(texts, "^[!-~]")))
-        if any(t.isspace() for t in texts.take(unsure).to_pylist()):
-            raise Atypical
+        check_required(table)
         if table.column(_END).null_count < table.num_rows:
             raise Atypical
         meta = table.column("meta")
         if pc.count(pc.struct_field(meta, [0])).as_py():
             raise Atypical
-        stamps = table.column("timestamp")
-        if pc.any(pc.is_nan(stamps)).as_py():
-            raise Atypical  # a NaN literal, which orjson rejects
-        values = pc.drop_null(stamps).to_numpy()
-        if not np.isfinite(values).all() or (np.abs(values) >= _LARGEST_STAMP).any():
-            raise Atypical
+        check_times(table, ("timestamp",))
+        return self.runs(table)
+
+    def runs(self, table: Any) -> IntArray:
+        """Rows where a conversation starts (raises ``Atypical`` if one comes back)."""
         cids = table.column("conversation_id")
         runs = _run_starts(cids)
         names = cids.take(runs).to_pylist()
@@ -186,6 +191,34 @@ class _Blocks:
             self.seen.add(cid)
         self.current = names[-1]
         return runs[1:] if goes_on else runs
+
+
+def check_required(table: Any) -> None:
+    """Raise ``Atypical`` unless every row has a non-empty id, speaker, conversation id and
+    text, and no text is whitespace only."""
+    import pyarrow.compute as pc
+
+    for name in ("id", "speaker", "conversation_id", "text"):
+        column = table.column(name)
+        if column.null_count or pc.min(pc.binary_length(column)).as_py() == 0:
+            raise Atypical
+    texts = table.column("text")
+    unsure = np.flatnonzero(~np.asarray(pc.match_substring_regex(texts, "^[!-~]")))
+    if any(t.isspace() for t in texts.take(unsure).to_pylist()):
+        raise Atypical
+
+
+def check_times(table: Any, names: tuple[str, ...]) -> None:
+    """Raise ``Atypical`` unless the time columns hold finite numbers orjson reads."""
+    import pyarrow.compute as pc
+
+    for name in names:
+        stamps = table.column(name)
+        if pc.any(pc.is_nan(stamps)).as_py():
+            raise Atypical  # a NaN literal, which orjson rejects
+        values = pc.drop_null(stamps).to_numpy()
+        if not np.isfinite(values).all() or (np.abs(values) >= _LARGEST_STAMP).any():
+            raise Atypical
 
 
 def _run_starts(cids: Any) -> IntArray:

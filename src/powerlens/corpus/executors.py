@@ -66,7 +66,13 @@ class LocalExecutor:
 
 
 class ProcessExecutor:
-    """A ``ProcessPoolExecutor`` of ``workers`` processes; a broken pool is replaced."""
+    """A ``ProcessPoolExecutor`` of ``workers`` processes; a broken pool is replaced.
+
+    A worker that dies breaks the whole pool, so the jobs that had started in it are charged
+    one attempt each (queued ones are not). A job charged ``retries`` times runs alone in a
+    one-process pool, so that a job that kills its worker fails on its own and the jobs that
+    only shared its pool finish.
+    """
 
     name = "processes"
 
@@ -80,11 +86,19 @@ class ProcessExecutor:
         """Yield results as they finish; rerun the unfinished jobs of a pool that broke."""
         pending = dict(enumerate(jobs))
         attempts = dict.fromkeys(pending, 0)
+        started = self.context.Array("b", max(len(jobs), 1), lock=False)
         while pending:
-            pool = ProcessPoolExecutor(self.workers, mp_context=self.context)
+            suspects = [i for i in pending if attempts[i] >= self.retries]
+            batch = [i for i in pending if attempts[i] < self.retries] or suspects[:1]
+            size = self.workers if attempts[batch[0]] < self.retries else 1
+            for i in batch:
+                started[i] = 0
+            pool = ProcessPoolExecutor(
+                size, mp_context=self.context, initializer=_remember, initargs=(started,)
+            )
             try:
                 futures: dict[Future[R], int] = {
-                    pool.submit(fn, job): i for i, job in pending.items()
+                    pool.submit(_tracked, fn, i, pending[i]): i for i in batch
                 }
                 waiting = set(futures)
                 while waiting:
@@ -93,7 +107,7 @@ class ProcessExecutor:
                         i = futures[future]
                         error = future.exception()
                         if isinstance(error, BrokenProcessPool):
-                            attempts[i] += 1
+                            attempts[i] += 1 if started[i] else 0
                             if attempts[i] <= self.retries:
                                 continue
                         pending.pop(i)
@@ -103,6 +117,22 @@ class ProcessExecutor:
 
     def close(self) -> None:
         """Pools are closed after each run."""
+
+
+_STARTED: Any = None
+
+
+def _remember(started: Any) -> None:
+    """Pool initializer: keep the shared flags that mark which jobs have started."""
+    global _STARTED
+    _STARTED = started
+
+
+def _tracked(fn: Callable[[J], R], index: int, job: J) -> R:
+    """Mark job ``index`` as started, then run it."""
+    if _STARTED is not None:
+        _STARTED[index] = 1
+    return fn(job)
 
 
 class DaskExecutor:

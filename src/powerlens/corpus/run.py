@@ -41,11 +41,16 @@ from powerlens.corpus.worker import (
 )
 from powerlens.errors import InputError, UsageError
 from powerlens.measures import Options, fold
-from powerlens.measures.accommodation import ACCOMMODATION, CoordinationCounts
+from powerlens.measures.accommodation import ACCOMMODATION, CoordinationCounts, Thresholds
 from powerlens.model import MeasureResult
 
 MANIFEST_SCHEMA = "powerlens.corpus-manifest/1"
 KILL_ONCE_ENV = "POWERLENS_CORPUS_KILL_ONCE"
+KILL_PARTITIONS_ENV = "POWERLENS_CORPUS_KILL_PARTITIONS"
+"""Fault injection for tests: comma-separated partition keys whose worker process always
+exits, so the partition fails past the retry limit."""
+PARTIAL_EXIT = 3
+"""``powerlens corpus run``'s exit code when a partition failed: the tables are partial."""
 
 
 @dataclass(frozen=True)
@@ -124,7 +129,10 @@ def run_corpus(
 
     todo = [p for p in parts if p.key not in completed]
     kill_once = os.environ.get(KILL_ONCE_ENV)
-    jobs = [Job(p, config.measures, options, str(out), kill_once, os.getpid()) for p in todo]
+    doomed = tuple(k for k in os.environ.get(KILL_PARTITIONS_ENV, "").split(",") if k)
+    jobs = [
+        Job(p, config.measures, options, str(out), kill_once, os.getpid(), doomed) for p in todo
+    ]
     stats: dict[str, dict[str, Any]] = {k: _load_done(out, k) for k in completed}
     failed: list[dict[str, Any]] = []
     size = sum(p.size for p in parts)
@@ -185,6 +193,8 @@ def run_corpus(
             "resumed": len(completed),
             "failed": len(failed),
         },
+        "complete": not failed,
+        "resume": _resume_command() if failed else None,
         "skipped": failed,
         "rejections": [r for k in keys for r in stats[k]["rejections"]][:100],
         "measures_skipped": _skipped_measures(stats, keys),
@@ -195,6 +205,17 @@ def run_corpus(
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str), "utf-8")
     return manifest
+
+
+def _resume_command() -> str:
+    """The command that runs the failed partitions again: the same one, without ``--fresh``
+    (completed partitions keep their done-markers and are not run again)."""
+    import shlex
+
+    args = [a for a in sys.argv[1:] if a != "--fresh"]
+    if sys.argv and "powerlens" in Path(sys.argv[0]).name:
+        return shlex.join(["powerlens", *args])
+    return "run the same corpus run again with the same inputs, parameters and --out"
 
 
 def _give_back_memory() -> None:
@@ -309,10 +330,12 @@ def _coordination_rows(
     partials: dict[str, Any], meta: SpeakerMeta, fields: list[str]
 ) -> list[dict[str, Any]] | None:
     """The group coordination table, when accommodation ran."""
-    coordination = getattr(partials.get("accommodation"), "counts", None)
+    partial = partials.get("accommodation")
+    coordination = getattr(partial, "counts", None)
     if not isinstance(coordination, CoordinationCounts):
         return None
-    return tables.coordination_rows(coordination, meta.meta, fields)
+    thresholds = Thresholds(target=getattr(partial, "target_threshold", Thresholds.target))
+    return tables.coordination_rows(coordination, meta.meta, fields, thresholds)
 
 
 def _write_tables(

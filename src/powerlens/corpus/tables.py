@@ -28,6 +28,7 @@ import numpy as np
 
 from powerlens.measures.accommodation import (
     CoordinationCounts,
+    Thresholds,
     compare_groups,
     group_label,
 )
@@ -137,15 +138,19 @@ def group_rows(rows: list[dict[str, Any]], fields: Iterable[str]) -> list[dict[s
 
 
 def coordination_rows(
-    counts: CoordinationCounts, meta: Mapping[str, Mapping[str, Any]], fields: Iterable[str]
+    counts: CoordinationCounts,
+    meta: Mapping[str, Mapping[str, Any]],
+    fields: Iterable[str],
+    thresholds: Thresholds | None = None,
 ) -> list[dict[str, Any]]:
-    """Directed group-to-group coordination per grouping field (``compare_groups``)."""
+    """Directed group-to-group coordination per grouping field (``compare_groups``; units
+    of a split speaker are in their speaker's group)."""
     out = []
     for field in fields:
         groups = speaker_groups(meta, field)
         if len(set(groups.values())) < 2:
             continue
-        result = compare_groups(counts, groups)
+        result = compare_groups(counts, groups, thresholds=thresholds or Thresholds())
         for entry in result["directed"]:
             row: dict[str, Any] = {"field": field}
             for key, value in entry.items():

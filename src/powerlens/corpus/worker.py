@@ -62,6 +62,9 @@ class Job:
     """Fault injection for tests: a worker process (never the driver) exits once, creating
     this marker file first, to show that a killed worker's partition is retried."""
     driver_pid: int = 0
+    kill_always: tuple[str, ...] = ()
+    """Fault injection for tests: a worker process exits whenever it starts one of these
+    partitions, so they fail past the retry limit."""
 
 
 @dataclass
@@ -190,7 +193,7 @@ def run_partition(job: Job) -> dict[str, Any]:
                     continue
                 ran = True
                 if measure is bulk:
-                    columns.add(conversation)
+                    columns.add(conversation, bulk.turns(job.options))
                     found_all.append(None)
                     continue
                 tokens = tokenize_conversation(conversation) if tokens is None else tokens
@@ -209,13 +212,14 @@ def run_partition(job: Job) -> dict[str, Any]:
                 columns,
                 bulk.matcher(job.options),
                 reply_to_previous=job.options.reply_to_previous,
+                turns=bulk.turns(job.options),
             )
             echoes = iter(done.echoes)
             for cid, found_all in held:
                 for signals in found_all:
                     _emit(sink, tally, cid, next(echoes) if signals is None else signals)
             if columns.conversation_ids:
-                partials[bulk.name] = [AccommodationPartial(done.counts, [])]
+                partials[bulk.name] = [_partial(done, job)]
     stats["signals"] = sink.close()
     folder = part_dir(job.out)
     folder.mkdir(parents=True, exist_ok=True)
@@ -246,7 +250,8 @@ def _bulk_only(
     """A run of the accommodation family alone: the partition read straight into columns
     (``corpus.columns``), tagged and counted at once; the counts and signals are those of
     the conversation-by-conversation loop."""
-    found = read_partition(job.partition)
+    turns = bulk.turns(job.options)
+    found = read_partition(job.partition, turns)
     columns = found.columns
     meta.meta = found.meta
     starts = [*columns.starts, len(columns)]
@@ -271,10 +276,21 @@ def _bulk_only(
     if len(chosen) < len(columns.conversation_ids):
         columns = _subset(columns, chosen)
     done = coordinate(
-        columns, bulk.matcher(job.options), reply_to_previous=job.options.reply_to_previous
+        columns,
+        bulk.matcher(job.options),
+        reply_to_previous=job.options.reply_to_previous,
+        turns=turns,
     )
     _emit_echoes(sink, tally, done)
-    return [AccommodationPartial(done.counts, [])]
+    return [_partial(done, job)]
+
+
+def _partial(done: Coordinated, job: Job) -> AccommodationPartial:
+    """A partition's accommodation partial: its counts and the run's target threshold."""
+    threshold = job.options.extra.get("coordination", {}).get("target_threshold")
+    if threshold is None:
+        return AccommodationPartial(done.counts, [])
+    return AccommodationPartial(done.counts, [], int(threshold))
 
 
 def _emit_echoes(sink: SignalSink, tally: SignalCounts, done: Coordinated) -> None:
@@ -320,6 +336,11 @@ def _subset(columns: UtteranceColumns, chosen: list[int]) -> UtteranceColumns:
         out.speakers += columns.speakers[a:b]
         out.texts += columns.texts[a:b]
         out.reply_to += columns.reply_to[a:b]
+        if columns.units is not None and columns.breaks is not None:
+            out.units = [] if out.units is None else out.units
+            out.breaks = [] if out.breaks is None else out.breaks
+            out.units += columns.units[a:b]
+            out.breaks += columns.breaks[a:b]
     return out
 
 
@@ -351,7 +372,11 @@ def _write(path: Path, text: str) -> None:
 
 
 def _maybe_die(job: Job) -> None:
-    if job.kill_once is None or os.getpid() == job.driver_pid:
+    if os.getpid() == job.driver_pid:
+        return
+    if job.partition.key in job.kill_always:
+        os._exit(17)
+    if job.kill_once is None:
         return
     try:
         fd = os.open(job.kill_once, os.O_CREAT | os.O_EXCL | os.O_WRONLY)

@@ -31,7 +31,7 @@ import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
-from powerlens.language.lexicon import expand, load
+from powerlens.language.lexicon import anchored, expand, load
 from powerlens.language.normalize import Normalized, normalize
 from powerlens.language.rules import (
     Rule,
@@ -63,8 +63,9 @@ CONDITION = re.compile(
         r"again)\b[^.?!]{0,20}\band\b"
         r"|\b(?:or else|otherwise|or)\b"
         r"|{B}(?:(?:fine|ok|right|well|so|alright)[\s,]+)?then\b"
-        r"|\b{YOU}\s+(?:\w+\s+){1,6}?(?:and|n|&)\s+(?=(?:i'll|i will|i'm|i am|you'll|your|"
-        r"it'll|there'll|we're|the)\b)"
+        r"|\b{YOU}\s+(?:\w+\s+){1,6}?(?:and|n|&)\s+(?=(?:i'll|i will|i'm|i am|ill|im|you'll|"
+        r"your|it'll|there'll|we're|the)\b)"
+        r"|{S}{VB}\b[^.?!]{0,50}?\b(?:and|n)\s+(?=(?:see|you'll|i'll|i'm|ill|im|your|watch)\b)"
     ),
     re.IGNORECASE,
 )
@@ -72,7 +73,7 @@ CONDITION = re.compile(
 
 AGAINST = re.compile(
     expand(
-        r"\b(?:if|when|next time|the next time|if ever|once)\s+(?:{YOU}|{YOUR})\b[^.?!]{0,60}?"
+        r"\b(?:if|when|next time|the next time|if ever|once)\s+(?:{YOU}|{YOUR})\b[^.?!,]{0,60}?"
         r"\b(?:don't|do not|won't|aren't|'re not|are not|not|never|ever|again|dare|so much as|"
         r"another|one more|keep|still|off|late)\b"
         r"|\bunless\s+(?:{YOU}|{YOUR})\b"
@@ -119,15 +120,24 @@ class Topic:
 
 @dataclass(frozen=True, slots=True)
 class Reading:
-    """Acts, topics and names of one utterance; spans index into its original text."""
+    """Acts and names of one utterance, and (read on first use) its topics and marks; spans
+    index into its original ``text``."""
 
+    text: str
     acts: tuple[Act, ...]
-    topics: tuple[Topic, ...]
     names: tuple[tuple[int, int], ...]
     clauses: tuple[tuple[int, int], ...]
-    marks: frozenset[str] = frozenset()
-    """Marks on the whole message (``lexicons/acts/markers.tsv``): joke, care, requested,
-    imposing."""
+
+    @property
+    def topics(self) -> tuple[Topic, ...]:
+        """What each clause is about (``lexicons/acts/about.tsv``)."""
+        return topics_of(self.text)
+
+    @property
+    def marks(self) -> frozenset[str]:
+        """Marks on the whole message (``lexicons/acts/markers.tsv``): joke, care, requested,
+        imposing, autonomy, warmth, practical."""
+        return marks_of(self.text)
 
     def has(self, act: str) -> bool:
         """True when some clause does ``act``."""
@@ -142,7 +152,7 @@ class Reading:
         return [t for t in self.topics if t.clause == clause]
 
 
-EMPTY = Reading((), (), (), ())
+EMPTY = Reading("", (), (), ())
 
 
 @cache
@@ -155,18 +165,85 @@ def _rules() -> tuple[tuple[Rule, ...], tuple[Rule, ...], tuple[Rule, ...], tupl
     )
 
 
+@cache
+def _act_rules() -> tuple[tuple[Rule, ...], tuple[Rule, ...], frozenset[int]]:
+    """The act rules tried only at clause starts; the rest together with the consequence
+    rules (one prefilter pass for both); and which of those are consequences."""
+    every = load("acts/acts.tsv")
+    names = anchored("acts/acts.tsv")
+    consequences = _rules()[2]
+    free = tuple(r for r in every if r.name not in names) + consequences
+    return (
+        tuple(r for r in every if r.name in names),
+        free,
+        frozenset(id(r) for r in consequences),
+    )
+
+
+STARTS = re.compile(
+    r"[.!?;:,\n(…]|\s[-–—]|\s\*|[\U0001F300-\U0001FAFF\u2600-\u27BF]|where are you at |"
+    r"where are you |what are you doing |\blol |\blmao |\bomg ",
+    re.IGNORECASE,
+)
+"""Where a clause can start (the places ``{B}`` in ``lexicons/acts/macros.tsv`` accepts)."""
+
+
+Matches = list[tuple[Rule, tuple[int, int]]]
+
+
+def _act_matches(text: str) -> tuple[Matches, Matches]:
+    """Every act rule match, and every consequence rule match: anchored rules tried at clause
+    starts only, the rest prefiltered in one pass (the same matches as scanning each rule over
+    the whole text, at a fraction of the cost)."""
+    anchored_rules, free, consequence_ids = _act_rules()
+    starts = sorted({0, *(m.end() for m in STARTS.finditer(text))})
+    found: list[tuple[Rule, tuple[int, int]]] = []
+    for rule in anchored_rules:
+        end = 0
+        for start in starts:
+            if start < end:
+                continue
+            match = rule.pattern.match(text, start)
+            if match is not None and match.end() > match.start():
+                found.append((rule, match.span()))
+                end = match.end()
+    consequences: Matches = []
+    for rule, span in find(free, text):
+        (consequences if id(rule) in consequence_ids else found).append((rule, span))
+    return found, consequences
+
+
+FRAGMENT = re.compile(
+    r"\W*(?:of|with|at|in|from|for|without|like|and the|and your)\b", re.IGNORECASE
+)
+"""A clause that opens like this continues the one before ("Send me a photo. Of the room.")."""
+
+
+@lru_cache(maxsize=16384)
+def _clause_spans(text: str) -> tuple[tuple[int, int], ...]:
+    return tuple(clause_spans(text))
+
+
 def clause_spans(text: str) -> list[tuple[int, int]]:
-    """Clauses of ``text``: stretches between sentence marks, line breaks, dashes and emoji."""
-    spans = []
+    """Clauses of ``text``: stretches between sentence marks, line breaks, dashes and emoji; a
+    fragment that opens with a preposition joins the clause before it."""
+    spans: list[tuple[int, int]] = []
     position = 0
     for match in CLAUSE_END.finditer(text):
         end = match.end() if "?" in match.group() else match.start()
-        if text[position:end].strip():
-            spans.append((position, end))
+        _add_clause(spans, text, position, end)
         position = match.end()
-    if text[position:].strip():
-        spans.append((position, len(text)))
+    _add_clause(spans, text, position, len(text))
     return spans or [(0, len(text))]
+
+
+def _add_clause(spans: list[tuple[int, int]], text: str, start: int, end: int) -> None:
+    if not text[start:end].strip():
+        return
+    if spans and FRAGMENT.match(text, start, end):
+        spans[-1] = (spans[-1][0], end)
+    else:
+        spans.append((start, end))
 
 
 def _clause_of(spans: list[tuple[int, int]], position: int) -> int:
@@ -270,12 +347,11 @@ def read(text: str) -> Reading:
         return EMPTY
     norm = normalize(text)
     body = norm.text
-    spans = clause_spans(body)
-    acts_rules, topic_rules, consequence_rules, mark_rules = _rules()
+    spans = list(_clause_spans(body))
     joke = is_joke(body)
-    marks = frozenset(rule.label for rule, _ in find(mark_rules, body))
+    matches, consequence_matches = _act_matches(body)
     acts: list[Act] = []
-    for rule, (start, end) in find(acts_rules, body):
+    for rule, (start, end) in matches:
         if end <= start or not _kept(rule, body, start, joke):
             continue
         kind = rule.name.split(".", 1)[1] if "." in rule.name else None
@@ -293,7 +369,7 @@ def read(text: str) -> Reading:
     acts.extend(_questions(body, spans))
     consequences = [
         (rule, span)
-        for rule, span in find(consequence_rules, body)
+        for rule, span in consequence_matches
         if _kept(rule, body, span[0], joke)
         and not (joke and rule.label.startswith("cost"))
         and not is_negated(body, span[0])
@@ -303,18 +379,43 @@ def read(text: str) -> Reading:
     if not joke:
         taken = {a.clause for a in conditional}
         acts.extend(a for a in _enforced(body, spans, taken) if a.clause not in taken)
-    topics = [
-        Topic(rule.label, span, _clause_of(spans, span[0]), rule.score, rule.name)
-        for rule, span in find(topic_rules, body)
-        if span[1] > span[0] and not (is_reported(body, span[0]) or is_hypothetical(body, span[0]))
-    ]
     return Reading(
+        text=text,
         acts=tuple(_to_original(norm, a) for a in sorted(acts, key=lambda a: (a.span, a.act))),
-        topics=tuple(_topic_to_original(norm, t) for t in sorted(topics, key=lambda t: t.span)),
         names=norm.names,
         clauses=tuple(_trim(norm, text, s) for s in spans),
-        marks=marks,
     )
+
+
+@lru_cache(maxsize=16384)
+def topics_of(text: str, only: frozenset[str] | None = None) -> tuple[Topic, ...]:
+    """What each clause of ``text`` is about (only the topic rules named in ``only``, if
+    given), not counting words in reported speech or a hypothetical."""
+    if not text.strip():
+        return ()
+    norm = normalize(text)
+    body = norm.text
+    spans = list(_clause_spans(body))
+    rules = _rules()[1]
+    if only is not None:
+        rules = _subset(only)
+    topics = [
+        Topic(rule.label, span, _clause_of(spans, span[0]), rule.score, rule.name)
+        for rule, span in find(rules, body)
+        if span[1] > span[0] and not (is_reported(body, span[0]) or is_hypothetical(body, span[0]))
+    ]
+    return tuple(_topic_to_original(norm, t) for t in sorted(topics, key=lambda t: t.span))
+
+
+@cache
+def _subset(names: frozenset[str]) -> tuple[Rule, ...]:
+    return tuple(r for r in _rules()[1] if r.name in names)
+
+
+@lru_cache(maxsize=16384)
+def marks_of(text: str) -> frozenset[str]:
+    """The marks on a whole message (joke, care, requested, imposing, autonomy, warmth...)."""
+    return frozenset(rule.label for rule, _ in find(_rules()[3], normalize(text).text))
 
 
 def _trim(norm: Normalized, text: str, span: tuple[int, int]) -> tuple[int, int]:

@@ -126,6 +126,49 @@ def expand(pattern: str) -> str:
     return MACRO.sub(piece, pattern)
 
 
+def top_level_alternatives(pattern: str) -> list[str]:
+    """The branches of ``pattern``'s outermost alternation (one branch when it has none)."""
+    parts: list[str] = []
+    depth = 0
+    current: list[str] = []
+    escaped = in_class = False
+    for char in pattern:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            parts.append("".join(current))
+            current = []
+            continue
+        current.append(char)
+    parts.append("".join(current))
+    return parts
+
+
+ANCHORS = ("{S}", "{B}")
+
+
+@cache
+def anchored(resource: str) -> frozenset[str]:
+    """Names of the rules in ``resource`` that can only match at a clause start ({S} or {B}
+    before every branch), so a reader may try them only there."""
+    names = set()
+    for _, fields in _read(resource):
+        name, pattern = fields[0], fields[-1]
+        if all(b.startswith(ANCHORS) for b in top_level_alternatives(pattern)):
+            names.add(name)
+    return frozenset(names)
+
+
 @cache
 def load(resource: str) -> tuple[Rule, ...]:
     """Rules from ``lexicons/<resource>``: ``name, label, [subtype,] score, pattern`` per line.

@@ -25,7 +25,38 @@ WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 STRETCHED = re.compile(r"([^\W\d_])\1{2,}")
 CURLY = str.maketrans({"’": "'", "‘": "'"})
 NAME = "@name"
-SENTENCE_END = re.compile(r"[.!?\n:;]\s*$")
+ILL_MEANS_SICK = frozenset(
+    [
+        "i'm",
+        "im",
+        "am",
+        "was",
+        "were",
+        "been",
+        "be",
+        "being",
+        "feel",
+        "feels",
+        "felt",
+        "feeling",
+        "so",
+        "very",
+        "really",
+        "is",
+        "are",
+        "get",
+        "got",
+        "getting",
+        "fell",
+        "seriously",
+        "quite",
+        "too",
+        "terminally",
+        "mentally",
+        "an",
+    ]
+)
+"""Words before "ill" that make it the adjective; elsewhere chat "ill" is "i'll"."""
 PLACE_WORDS = frozenset({"in", "at", "from", "near", "into", "via", "of", "on", "the", "@name"})
 NOT_NAMES = frozenset(
     [
@@ -123,7 +154,8 @@ def _is_name(text: str, word: str, start: int, previous: str) -> bool:
         return True
     if not (word[0].isupper() and word[1:].islower() and len(word) > 1):
         return False
-    at_start = start == 0 or SENTENCE_END.search(text, 0, start) is not None
+    before = text[max(0, start - 8) : start].rstrip()
+    at_start = not before or before[-1] in ".!?\n:;"
     return not at_start and previous not in PLACE_WORDS
 
 
@@ -168,10 +200,24 @@ def _squeeze(word: str) -> str:
     return STRETCHED.sub(lambda m: m.group(1) if m.end() == len(word) else m.group(1) * 2, word)
 
 
+MID_CAPITAL = re.compile(r"[^.!?\n:;\s]\s+[A-Z][a-z]")
+"""A capitalised word inside a sentence: a possible name."""
+
+
+def _plain(text: str) -> bool:
+    """Nothing in ``text`` for ``normalize`` to rewrite (the common case, checked cheaply)."""
+    if STRETCHED.search(text) or MID_CAPITAL.search(text):
+        return False
+    words = set(WORD.findall(text.lower()))
+    return not (words & chat_spellings().keys() or words & first_names() or "ill" in words)
+
+
 @lru_cache(maxsize=65536)
 def normalize(text: str) -> Normalized:
     """``text`` with chat spellings rewritten; identical spans when nothing needed rewriting."""
     straight = text.translate(CURLY) if ("’" in text or "‘" in text) else text
+    if _plain(straight):
+        return Normalized(straight)
     table = chat_spellings()
     pieces: list[tuple[int, int, str]] = []  # (start, end, replacement) in the original
     names: list[tuple[int, int]] = []
@@ -181,9 +227,12 @@ def normalize(text: str) -> Normalized:
         squeezed = _squeeze(word) if STRETCHED.search(word) else word
         lower = squeezed.lower()
         replacement = table.get(lower)
-        if replacement is None and _is_name(straight, squeezed, match.start(), previous):
-            replacement = NAME
-            names.append(match.span())
+        if lower == "ill" and previous not in ILL_MEANS_SICK:  # chat "ill do it" is "i'll"
+            replacement = "i'll"
+        stem = squeezed[:-2] if squeezed.lower().endswith("'s") else squeezed
+        if replacement is None and _is_name(straight, stem, match.start(), previous):
+            replacement = NAME + squeezed[len(stem) :]
+            names.append((match.start(), match.start() + len(stem)))
         if replacement is None and squeezed != word:
             replacement = squeezed
         if replacement is not None and replacement != word:

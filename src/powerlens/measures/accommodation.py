@@ -67,6 +67,7 @@ from powerlens.measures.coordination_columns import (
     combine_counts,
     coordinate,
     count_pairs,
+    speaker_counts,
 )
 from powerlens.measures.coordination_markers import (
     MarkerMatcher,
@@ -88,6 +89,13 @@ from powerlens.measures.coordination_scores import (
     scores,
     speaker_groups,
 )
+from powerlens.measures.coordination_turns import (
+    NO_TURNS,
+    UNIT_SEP,
+    Turns,
+    from_options,
+    speaker_of,
+)
 from powerlens.model import Conversation, MeasureResult, Signal
 
 __all__ = [
@@ -95,7 +103,9 @@ __all__ = [
     "ECHO_MIN_MARKERS",
     "ECHO_MIN_SHARE",
     "MAX_ECHO_SIGNALS",
+    "NO_TURNS",
     "SCHEMA",
+    "UNIT_SEP",
     "Accommodation",
     "AccommodationPartial",
     "Coordinated",
@@ -106,6 +116,7 @@ __all__ = [
     "Mode",
     "Scores",
     "Thresholds",
+    "Turns",
     "UtteranceColumns",
     "aggregate",
     "combine_counts",
@@ -121,6 +132,8 @@ __all__ = [
     "row_means",
     "scores",
     "speaker_groups",
+    "speaker_counts",
+    "speaker_of",
 ]
 
 
@@ -145,14 +158,18 @@ def coordination_counts(
     markers: MarkerSpec | MarkerSet | MarkerMatcher | None = None,
     mode: Mode = "tokens",
     reply_to_previous: bool = False,
+    turns: Turns = NO_TURNS,
 ) -> CoordinationCounts:
-    """Pair counts over many conversations, tagged and counted in bulk over columns."""
+    """Pair counts over many conversations, tagged and counted in bulk over columns, per
+    directed pair of units (``turns``: see ``powerlens.measures.coordination_turns``)."""
     matcher = markers if isinstance(markers, MarkerMatcher) else MarkerMatcher(markers, mode)
     columns = UtteranceColumns()
     for conversation in conversations:
         if conversation.utterances:
-            columns.add(conversation)
-    return coordinate(columns, matcher, reply_to_previous=reply_to_previous, echoes=False).counts
+            columns.add(conversation, turns)
+    return coordinate(
+        columns, matcher, reply_to_previous=reply_to_previous, echoes=False, turns=turns
+    ).counts
 
 
 @dataclass
@@ -161,6 +178,8 @@ class AccommodationPartial:
 
     counts: CoordinationCounts
     echoes: list[Signal] = field(default_factory=list)
+    target_threshold: int = Thresholds.target
+    """Target utterances showing a marker for it to be scored (``Thresholds.target``)."""
 
 
 def row_means(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
@@ -247,13 +266,21 @@ class Accommodation:
         echoes.sort(key=lambda s: -s.score)
         return AccommodationPartial(counts, echoes[:MAX_ECHO_SIGNALS])
 
+    def turns(self, options: Options) -> Turns:
+        """The turn and unit choices of ``options`` (``extra['coordination']``)."""
+        return from_options(options.extra)
+
     def combine(self, a: AccommodationPartial, b: AccommodationPartial) -> AccommodationPartial:
         merged = sorted(a.echoes + b.echoes, key=lambda s: -s.score)[:MAX_ECHO_SIGNALS]
-        return AccommodationPartial(combine_counts(a.counts, b.counts), merged)
+        return AccommodationPartial(
+            combine_counts(a.counts, b.counts), merged, a.target_threshold
+        )
 
     def finalize(self, partial: AccommodationPartial) -> MeasureResult:
-        counts = partial.counts
-        pairs = scores(counts, focus="pairs")
+        """Scores per speaker and per dyad (units of a split count under their speaker)."""
+        counts = speaker_counts(partial.counts)
+        thresholds = Thresholds(target=partial.target_threshold)
+        pairs = scores(counts, focus="pairs", thresholds=thresholds)
         markers = counts.markers
         dyads = []
         for unit, row, n, mean in zip(
@@ -280,12 +307,12 @@ class Accommodation:
             ("coordination_given", "speakers"),
             ("coordination_received", "targets"),
         ):
-            result = scores(counts, focus=focus)  # type: ignore[arg-type]
+            result = scores(counts, focus=focus, thresholds=thresholds)  # type: ignore[arg-type]
             for unit, mean in zip(result.units, _unit_means(result), strict=True):
                 speakers.setdefault(unit, {})[key] = float(mean)
         section = {
             "markers": list(counts.markers),
-            "thresholds": vars(Thresholds()).copy(),
+            "thresholds": vars(thresholds).copy(),
             "n_exchanges": counts.n_exchanges,
             "dyads": dyads,
         }

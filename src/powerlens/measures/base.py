@@ -28,6 +28,9 @@ class Options:
     """Treat each utterance as a reply to the one before when the data has no reply links."""
     declarations: Mapping[str, Any] | None = None
     """Declared systemic positions by person (``powerlens.systemic.load_declarations``)."""
+    tactics_model: str = "mentalmanip"
+    """The tactic model: ``mentalmanip`` (default, CC BY-NC 4.0), ``reament`` (MIT) or ``none``
+    (rules only); see ``powerlens.measures.tactics_model``."""
     extra: dict[str, Any] = field(default_factory=dict)
 
 

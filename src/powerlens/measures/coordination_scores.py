@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from powerlens.measures.coordination_columns import CoordinationCounts, column_sums
+from powerlens.measures.coordination_turns import speaker_of
 from powerlens.model import Conversation
 
 IntArray = npt.NDArray[np.int64]
@@ -79,6 +80,16 @@ def scores(
     if targets is not None:
         allowed_t = set(targets)
         keep &= np.fromiter((t in allowed_t for t in counts.targets), bool, len(counts.targets))
+    return _scores(counts, keep, thresholds, focus)
+
+
+def _scores(
+    counts: CoordinationCounts,
+    keep: npt.NDArray[np.bool_],
+    thresholds: Thresholds,
+    focus: Literal["speakers", "targets", "pairs"],
+) -> Scores:
+    """``scores`` of the pairs where ``keep`` is true."""
     th = thresholds
     if focus == "targets":
         units_all = np.asarray(counts.targets, dtype=object)
@@ -105,7 +116,7 @@ def scores(
         counts.target[keep],
         counts.both[keep],
     )
-    names, unit = np.unique(units_all[keep].astype(str), return_inverse=True)
+    names, unit = _units(units_all[keep], sorted_already=focus == "speakers")
     pair_ok = (
         (reply >= th.speaker_pair) & (target >= th.target_pair) & (n[:, None] >= th.exchanges_pair)
     )
@@ -120,6 +131,18 @@ def scores(
     scored = ok.any(axis=1)
     total = np.bincount(unit, weights=n, minlength=u).astype(np.int64)
     return Scores(tuple(names[scored].tolist()), counts.markers, values[scored], total[scored])
+
+
+def _units(units: npt.NDArray[Any], *, sorted_already: bool) -> tuple[Any, IntArray]:
+    """``np.unique(units, return_inverse=True)``; pairs are sorted by speaker, so a speaker
+    column is cut into runs without sorting it again (checked, else sorted)."""
+    if sorted_already and len(units):
+        change = units[1:] != units[:-1]
+        if bool(np.all(units[1:][change] > units[:-1][change])):
+            first = np.concatenate([[True], change])
+            return units[first].astype(str), np.cumsum(first) - 1
+    names, unit = np.unique(units.astype(str), return_inverse=True)
+    return names, unit
 
 
 def aggregate(values: FloatArray) -> dict[str, Any]:
@@ -149,26 +172,40 @@ def aggregate(values: FloatArray) -> dict[str, Any]:
     }
 
 
+RESAMPLE_CELLS = 1_000_000
+"""Entries (resamples x units) held at a time while resampling: memory stays flat."""
+
+
 def _bootstrap(values: FloatArray, n_boot: int, rng: np.random.Generator) -> dict[str, FloatArray]:
-    """Aggregates over ``n_boot`` resamples of the units (rows), with numpy weights."""
+    """Aggregates over ``n_boot`` resamples of the units (rows), drawn as integer indices.
+
+    Each resample draws ``n`` row indices with replacement (``rng.integers``) and counts them
+    per row (``np.bincount``); every aggregate is a ratio of sums over the resample, so one
+    matrix product of a block of those counts with the units' per-row terms gives them all.
+    Blocks of at most ``RESAMPLE_CELLS`` counts keep memory flat whatever the group size.
+    """
     n, k = values.shape
     present = ~np.isnan(values)
     v0 = np.where(present, values, 0.0)
-    weights = np.empty((n_boot, n), np.float64)
-    step = max(1, 2_000_000 // max(n, 1))  # drawn in slices: the same stream, less memory
+    row_sum = v0.sum(1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rows = row_sum / present.sum(1)
+    full = present.all(1).astype(np.float64)
+    terms = np.column_stack([v0, present.astype(np.float64), rows, rows * full, full, row_sum])
+    sums = np.empty((n_boot, terms.shape[1]))
+    step = max(1, min(n_boot, RESAMPLE_CELLS // max(n, 1)))
+    counts = np.empty((step, n), np.float64)  # reused: fresh pages cost more than the work
     for start in range(0, n_boot, step):
         stop = min(start + step, n_boot)
-        weights[start:stop] = rng.multinomial(n, np.full(n, 1.0 / n), size=stop - start)
-    row_sum = v0.sum(1)
-    rows = row_sum / present.sum(1)
-    full = present.all(1).astype(np.float64)
-    total = weights.sum(1)
+        for r in range(stop - start):
+            counts[r] = np.bincount(rng.integers(0, n, n, dtype=np.int32), minlength=n)
+        sums[start:stop] = counts[: stop - start] @ terms
     with np.errstate(invalid="ignore", divide="ignore"):
-        marker = (weights @ v0) / (weights @ present.astype(np.float64))
-        agg3 = (weights @ rows) / total
-        agg1 = (weights @ (rows * full)) / (weights @ full)
-        missing = weights @ (~present).astype(np.float64)
-        agg2 = (weights @ row_sum + (missing * np.nan_to_num(marker)).sum(1)) / k / total
+        marker = sums[:, :k] / sums[:, k : 2 * k]
+        agg3 = sums[:, 2 * k] / n
+        agg1 = sums[:, 2 * k + 1] / sums[:, 2 * k + 2]
+        missing = n - sums[:, k : 2 * k]
+        agg2 = (sums[:, 2 * k + 3] + (missing * np.nan_to_num(marker)).sum(1)) / k / n
         agg2[np.isnan(marker).any(1)] = np.nan
     return {"per_marker": marker, "agg1": agg1, "agg2": agg2, "agg3": agg3}
 
@@ -184,21 +221,31 @@ def _interval(samples: FloatArray) -> list[float] | None:
 def permutation_p(
     x: FloatArray, y: FloatArray, n_permutations: int, rng: np.random.Generator
 ) -> float | None:
-    """Two-sided permutation p-value of ``mean(x) - mean(y)`` (add-one, so never 0)."""
+    """Two-sided permutation p-value of ``mean(x) - mean(y)`` (add-one, so never 0).
+
+    A permutation only decides which of the pooled values fall on the smaller side, so each
+    is drawn as a uniformly random subset of that size (``rng.choice`` without replacement,
+    as integer indices) and only its sum is kept: the difference of means follows from it.
+    """
     x, y = x[~np.isnan(x)], y[~np.isnan(y)]
     if len(x) == 0 or len(y) == 0 or n_permutations <= 0:
         return None
     pooled = np.concatenate([x, y])
-    observed = abs(x.mean() - y.mean())
-    hits = 0
-    done = 0
-    batch = max(1, min(n_permutations, 2_000_000 // max(len(pooled), 1)))
-    while done < n_permutations:
-        b = min(batch, n_permutations - done)
-        perm = rng.permuted(np.tile(pooled, (b, 1)), axis=1)
-        diff = np.abs(perm[:, : len(x)].mean(1) - perm[:, len(x) :].mean(1))
-        hits += int((diff >= observed - 1e-12).sum())
-        done += b
+    total = float(pooled.sum())
+    nx, ny, size = len(x), len(y), len(pooled)
+    small = min(nx, ny)
+    step = max(1, min(n_permutations, RESAMPLE_CELLS // max(small, 1)))
+    picked = np.empty((step, small), np.int64)
+    side = np.empty(n_permutations)
+    for start in range(0, n_permutations, step):
+        stop = min(start + step, n_permutations)
+        for r in range(stop - start):
+            picked[r] = rng.choice(size, small, replace=False, shuffle=False)
+        side[start:stop] = pooled[picked[: stop - start]].sum(1)
+    sum_x = side if small == nx else total - side
+    diff = np.abs(sum_x / nx - (total - sum_x) / ny)
+    observed = abs(float(x.sum()) / nx - (total - float(x.sum())) / ny)
+    hits = int((diff >= observed - 1e-12).sum())
     return (hits + 1) / (n_permutations + 1)
 
 
@@ -234,23 +281,47 @@ def compare_groups(
     n_permutations: int = 1000,
     seed: int = 0,
 ) -> dict[str, Any]:
-    """Directed group-to-group coordination, as ``powerlens.coordination/1``."""
+    """Directed group-to-group coordination, as ``powerlens.coordination/1``.
+
+    Each cell (group A towards group B) gets bootstrap intervals from its own seeded stream
+    (``seed``, cell index); the permutation test of A towards B against B towards A is one
+    test, drawn once from a stream of its own (``seed``, both cell indices) and reported in
+    both directions.
+    """
     labels = {name: group_label(value) for name, value in groups.items()}
     values = sorted(set(labels.values()))
-    members = {v: [s for s, g in labels.items() if g == v] for v in values}
-    cells: dict[tuple[str, str], Scores] = {
-        (a, b): scores(counts, speakers=members[a], targets=members[b], thresholds=thresholds)
-        for a in values
-        for b in values
-    }
+    code = {v: i for i, v in enumerate(values)}
+    speaker_group = _group_codes(counts.speakers, labels, code)
+    target_group = _group_codes(counts.targets, labels, code)
+    cells: dict[tuple[str, str], tuple[Scores, int]] = {}
+    for a in values:
+        for b in values:
+            keep = (speaker_group == code[a]) & (target_group == code[b])
+            cells[(a, b)] = (
+                _scores(counts, keep, thresholds, "speakers"),
+                int(counts.n[keep].sum()),
+            )
+    order = {pair: index for index, pair in enumerate(cells)}
+    tests: dict[tuple[str, str], tuple[dict[str, float | None], float | None]] = {}
     directed = []
-    for index, ((a, b), cell) in enumerate(cells.items()):
-        rng = np.random.default_rng([seed, index])
+    for (a, b), (cell, n_exchanges) in cells.items():
+        rng = np.random.default_rng([seed, order[(a, b)]])
         agg = aggregate(cell.values)
         boot = (
             _bootstrap(cell.values, n_bootstrap, rng) if len(cell.units) and n_bootstrap else None
         )
-        reverse = cells[(b, a)]
+        p_values: dict[str, float | None] = {}
+        p_means: float | None = None
+        if a != b:
+            first, second = sorted([(a, b), (b, a)], key=order.__getitem__)
+            if first not in tests:
+                tests[first] = _tests(
+                    cells[first][0],
+                    cells[second][0],
+                    n_permutations,
+                    np.random.default_rng([seed, order[first], order[second]]),
+                )
+            p_values, p_means = tests[first]
         marker_entries = {}
         for j, marker in enumerate(counts.markers):
             column = cell.values[:, j]
@@ -260,13 +331,13 @@ def compare_groups(
                 "n_speakers": int((~np.isnan(column)).sum()),
             }
             if a != b:
-                entry["p_value"] = permutation_p(column, reverse.values[:, j], n_permutations, rng)
+                entry["p_value"] = p_values[marker]
             marker_entries[marker] = entry
         directed.append(
             {
                 "speakers": a,
                 "targets": b,
-                "n_exchanges": _exchanges_between(counts, members[a], members[b]),
+                "n_exchanges": n_exchanges,
                 "n_speakers": len(cell.units),
                 "markers": marker_entries,
                 "aggregate": {name: _value(agg[name]) for name in ("agg1", "agg2", "agg3")},
@@ -274,11 +345,7 @@ def compare_groups(
                     name: (_interval(boot[name]) if boot else None)
                     for name in ("agg1", "agg2", "agg3")
                 },
-                "p_value": permutation_p(
-                    _unit_means(cell), _unit_means(reverse), n_permutations, rng
-                )
-                if a != b
-                else None,
+                "p_value": p_means,
             }
         )
     return {
@@ -292,16 +359,35 @@ def compare_groups(
     }
 
 
-def _exchanges_between(counts: CoordinationCounts, speakers: list[str], targets: list[str]) -> int:
-    """Exchanges in which someone in ``speakers`` replies to someone in ``targets``."""
-    s, t = set(speakers), set(targets)
-    return int(
-        sum(
-            n
-            for a, b, n in zip(counts.speakers, counts.targets, counts.n.tolist(), strict=True)
-            if a in s and b in t
-        )
+def _group_codes(
+    names: tuple[str, ...], labels: Mapping[str, str], code: Mapping[str, int]
+) -> IntArray:
+    """Each name's group code (-1 without a group), looked up once per run of a name; a unit
+    of a split speaker (``coordination_turns``) is in its speaker's group."""
+    if not names:
+        return np.zeros(0, np.int64)
+    column = np.asarray(names, dtype=object)
+    change = np.concatenate([[True], column[1:] != column[:-1]])
+    runs = np.cumsum(change) - 1
+    firsts = column[change].tolist()
+    looked = np.fromiter(
+        (code.get(labels.get(n) or labels.get(speaker_of(n), ""), -1) for n in firsts),
+        np.int64,
+        count=len(firsts),
     )
+    return np.asarray(looked[runs], dtype=np.int64)
+
+
+def _tests(
+    cell: Scores, reverse: Scores, n_permutations: int, rng: np.random.Generator
+) -> tuple[dict[str, float | None], float | None]:
+    """Permutation p-values of a cell against its reverse: per marker, and of the per-unit
+    means over markers."""
+    markers = {
+        marker: permutation_p(cell.values[:, j], reverse.values[:, j], n_permutations, rng)
+        for j, marker in enumerate(cell.markers)
+    }
+    return markers, permutation_p(_unit_means(cell), _unit_means(reverse), n_permutations, rng)
 
 
 def _unit_means(cell: Scores) -> FloatArray:

@@ -9,17 +9,18 @@ brandishing_anger, accusation, persuasion_seduction.
 Two sources of evidence, each cited in the signal's ``source``:
 - ``rule:<name>``: unambiguous surface forms in ``lexicons/tactics/rules.tsv``, dropped when
   negated, quoted or reported, hypothetical or joking (``tactics_rules``).
-- ``model:tactics-mentalmanip``: linear heads over hashed n-grams trained on MentalManip and
-  ReaMent (``tactics_model``; CC BY-NC 4.0 like MentalManip). A turn gets the top technique
-  when its evidence reaches the operating point and no rule already gave that label. With
-  ``Options(extra={"tactics_model": False})`` or without the file the family runs on rules alone.
+- ``model:tactics-<name>``: linear heads over hashed n-grams (``tactics_model``): the default
+  ``mentalmanip`` model (MentalManip and ReaMent, CC BY-NC 4.0) or ``reament`` (ReaMent only,
+  MIT), chosen with ``Options(tactics_model=...)`` / ``--tactics-model``. A turn gets the top
+  technique when its evidence reaches the operating point and no rule already gave that label.
+  With ``Options(tactics_model="none")`` or without the file the family runs on rules alone.
 
 This module builds the signals and the ``tactics`` section: who to whom (attribution), the
 sequence of flagged turns and the patterns one speaker repeats across turns. Per conversation
-``scores.manipulation`` is the stacker's probability (see ``tactics_model``) shifted to a base
-rate, 0.5 by default ("even odds": the score reflects the conversation's evidence, not the data
-set's mix), or to ``Options(extra={"tactics_base_rate": b})``; the section's ``calibration``
-keeps the unshifted value. ``Options(extra={"tactics_threshold": t})`` moves the signal
+``scores.manipulation`` comes from the windows (episodes) of the conversation and the turns that
+carry evidence (``tactics_score``), calibrated to the model's stated base rate or to
+``Options(extra={"tactics_base_rate": b})``; the section's ``calibration`` keeps the value at
+the training data's mix. ``Options(extra={"tactics_threshold": t})`` moves the signal
 threshold.
 
 Known limits: trained on scripted film dialogue and short transcribed web videos; dialogue
@@ -37,24 +38,19 @@ from powerlens.language import Tokens
 from powerlens.language.rules import discount, load_rules
 from powerlens.measures.base import Options
 from powerlens.measures.tactics_model import (
+    DEFAULT_MODEL,
     HASH_BITS,
     MODEL_NAME,
-    STACK_INPUTS,
-    Scored,
+    MODELS,
     TacticModel,
     bucket,
-    flagged_turns,
+    check_model_name,
     load_model,
     logit,
-    manipulation_probability,
     model_path,
     model_quiet,
-    score_conversation,
     sigmoid,
-    stack_features,
     turn_buckets,
-    turn_evidence,
-    turn_score,
 )
 from powerlens.measures.tactics_rules import (
     DEFAULT_THRESHOLD,
@@ -63,14 +59,27 @@ from powerlens.measures.tactics_rules import (
     RULES_FILE,
     rule_hits,
 )
+from powerlens.measures.tactics_score import (
+    STACK_INPUTS,
+    Scored,
+    conversation_probability,
+    flagged_turns,
+    manipulation_probability,
+    score_conversation,
+    stack_features,
+    turn_evidence,
+    turn_score,
+)
 from powerlens.model import Conversation, MeasureResult, Signal, Utterance
 
 __all__ = [
+    "DEFAULT_MODEL",
     "DEFAULT_THRESHOLD",
     "FAMILY",
     "HASH_BITS",
     "LABELS",
     "MENTALMANIP_NAMES",
+    "MODELS",
     "MODEL_NAME",
     "RULES_FILE",
     "STACK_INPUTS",
@@ -80,6 +89,9 @@ __all__ = [
     "TacticPartial",
     "Tactics",
     "bucket",
+    "check_model_name",
+    "conversation_probability",
+    "chosen_model",
     "flagged_turns",
     "load_model",
     "logit",
@@ -137,13 +149,20 @@ class Tactics:
 
     def map(self, conversation: Conversation, tokens: Tokens, options: Options) -> TacticPartial:
         threshold = float(options.extra.get("tactics_threshold", DEFAULT_THRESHOLD))
-        model = load_model() if options.extra.get("tactics_model", True) else None
+        name = chosen_model(options)
+        model = None if name is None else load_model(name)
         utterances = conversation.utterances
         texts = [u.text for u in utterances]
         speakers = [u.speaker for u in utterances]
-        scored = score_conversation(texts, tokens, model, load_rules(RULES_FILE))
+        base_rate = _base_rate(options, model)
+        probability, at_training, scored, _, strongest = conversation_probability(
+            texts, speakers, tokens, model, load_rules(RULES_FILE), base_rate
+        )
         names = conversation.speaker_names()
         evidence = turn_evidence(scored, float(model.meta["turn"]["mix"])) if model else []
+        # A model without technique heads (ReaMent has no technique labels) gives no turn
+        # signals of its own: a signal names its tactic, and only the rules can then.
+        labelled = model is not None and bool(model.meta.get("techniques", True))
         signals: list[Signal] = []
         for i, u in enumerate(utterances):
             target = _target(utterances, i, names)
@@ -164,7 +183,7 @@ class Tactics:
                             rule.subtype,
                         )
                     )
-            if model is None or model_quiet(u.text):
+            if model is None or not labelled or model_quiet(u.text):
                 continue
             strength = turn_score(evidence[i], model)
             if strength < threshold:
@@ -182,28 +201,27 @@ class Tactics:
                     LABELS[best],
                     span,
                     round(strength, 4),
-                    f"model:{MODEL_NAME}",
+                    f"model:tactics-{name}",
                     target,
                     None,
                 )
             )
-        base_rate = _base_rate(options, model)
-        inputs: list[float] = []
-        if model is not None:
-            turn = model.meta["turn"]
-            flagged = flagged_turns(scored, texts, float(turn["mix"]), float(turn["threshold"]))
-            inputs = stack_features(scored, speakers, flagged)
-        probability, at_training = manipulation_probability(scored, inputs, model, base_rate)
-        summary = _summary(conversation, signals, probability, threshold, model)
+        summary = _summary(conversation, signals, probability, threshold, model, name)
         if model is not None:
             summary["calibration"] = {
                 "base_rate": base_rate,
                 "training_rate": float(model.meta["calibration"]["training_rate"]),
                 "manipulation_at_training_rate": round(at_training, 4),
             }
+            start, end = scored.spans[strongest]
+            summary["windows"] = {
+                "turns": int(model.meta["window"]["turns"]),
+                "count": len(scored.spans),
+                "strongest": [utterances[start].id, utterances[end - 1].id] if end else [],
+            }
             summary["techniques"] = {
                 label: round(sigmoid(z), 4)
-                for label, z in zip(LABELS, scored.dialogue_technique_logits, strict=True)
+                for label, z in zip(LABELS, scored.window_technique_logits[strongest], strict=True)
             }
         return TacticPartial(signals=signals, conversations=[summary])
 
@@ -233,6 +251,17 @@ class Tactics:
         )
 
 
+def chosen_model(options: Options) -> str | None:
+    """The tactic model's name, or None for rules only: ``Options(tactics_model=...)``, which
+    ``Options(extra={"tactics_model": ...})`` overrides (True: the default, False: none)."""
+    value: object = options.extra.get("tactics_model", options.tactics_model)
+    if value is True:
+        return DEFAULT_MODEL
+    if value is False or value is None or value == "none":
+        return None
+    return check_model_name(value)
+
+
 def _base_rate(options: Options, model: TacticModel | None) -> float:
     """The base rate ``scores.manipulation`` is calibrated to: the option, else the model's."""
     value = options.extra.get("tactics_base_rate")
@@ -253,6 +282,7 @@ def _summary(
     probability: float,
     threshold: float,
     model: TacticModel | None,
+    model_name: str | None,
 ) -> dict[str, Any]:
     """Attribution (who to whom), the sequence over time and the patterns repeated across turns."""
     index = {u.id: i for i, u in enumerate(conversation.utterances)}
@@ -300,11 +330,11 @@ def _summary(
     return {
         "manipulation": probability,
         "threshold": threshold,
-        "source": f"model:{MODEL_NAME}" if model is not None else "rules",
+        "source": f"model:tactics-{model_name}" if model is not None else "rules",
         "model": None
         if model is None
         else {
-            "name": MODEL_NAME,
+            "name": f"tactics-{model_name}",
             "trained_on": model.meta.get("trained_on", ""),
             "licence": model.meta.get("licence", ""),
         },

@@ -1,29 +1,22 @@
-"""The tactic family's model: hashed n-gram features, linear heads, stacker and calibration.
+"""The tactic family's model: hashed n-gram features and linear heads, stored as plain arrays.
 
-``model:tactics-mentalmanip``: linear heads over hashed word uni-, bi- and trigrams, ``?``,
-``!``, capitals and the rule labels (sublinear tf x idf, L2-normalised), trained by
-``scripts/train_tactics.py`` on the MentalManip (Wang et al., ACL 2024) and ReaMent training
-splits: one head for the whole dialogue, one for turns (trained on the turns annotators
-marked), one per technique. The weights ship as ``models/tactics-mentalmanip.npz`` (arrays and
-a JSON ``meta``, no pickle) and carry MentalManip's licence (CC BY-NC 4.0,
-``models/LICENSE-tactics-mentalmanip.txt``); without the file ``load_model`` returns None and
-the family runs on rules alone. The training script imports the featuriser from here, so
-training and inference hash the same features.
+Two models ship, chosen with ``Options(extra={"tactics_model": name})`` (CLI
+``--tactics-model``): ``mentalmanip`` (the default), trained by ``scripts/train_tactics.py`` on
+the MentalManip (Wang et al., ACL 2024) and ReaMent (Gao et al., 2025) training splits and
+licensed CC BY-NC 4.0 like MentalManip (``models/LICENSE-tactics-mentalmanip.txt``); and
+``reament``, trained on the ReaMent training split only and licensed MIT like ReaMent
+(``models/LICENSE-tactics-reament.txt``). Each is ``models/tactics-<name>.npz`` (arrays and a
+JSON ``meta``, no pickle); without its file ``load_model`` returns None and the family runs on
+rules alone.
 
-A turn is flagged when its evidence (turn logit plus ``mix`` times the dialogue logit) reaches
-the operating point chosen so that at most 2.5% of non-manipulative training dialogues (out of
-fold) get any signal; turns that quote or report someone else's words, talk about manipulation
-or are marked as a joke are never flagged by the model (``model_quiet``).
+Features: hashed word uni-, bi- and trigrams, ``?``, ``!``, capitals and the rule labels. Heads
+are linear over two weightings of the same counts, both idf-weighted and L2-normalised:
+sublinear tf (``1 + log count``) and raw tf (``RAW_HEADS``; repetition within a short excerpt
+counts fully). The training script imports the featuriser from here, so training and inference
+hash the same features. How heads become a conversation score: ``tactics_score``.
 
-The conversation score comes from a logistic stacker (non-negative weights, fitted on
-out-of-fold training predictions, i.e. Platt-style calibration) over the dialogue logit, the
-strongest turns, strong and weak rule hits and how many turns one speaker has flagged
-(``STACK_INPUTS``). The training data are about 70% manipulative; ``manipulation_probability``
-shifts the log-odds (Bayes' rule) to a stated base rate and returns the unshifted value too.
-
-Known limits: trained on scripted film dialogue and short transcribed web videos; dialogue
-detection is modest (about 0.74 AUC); the base-rate shift assumes conversations of each class
-look alike in both populations.
+Known limits: trained on scripted film dialogue and short transcribed web videos; detection is
+modest (about 0.74 AUC); see docs/validation.md.
 """
 
 from __future__ import annotations
@@ -32,9 +25,8 @@ import json
 import math
 import re
 import zlib
-from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from itertools import chain
@@ -43,11 +35,15 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from powerlens.language import Tokens
-from powerlens.language.rules import Rule, is_joke
-from powerlens.measures.tactics_rules import DEFAULT_THRESHOLD, LABELS, rule_hits
+from powerlens.errors import UsageError
+from powerlens.language.rules import is_joke
 
-MODEL_NAME = "tactics-mentalmanip"
+MODELS = ("mentalmanip", "reament")
+"""The shipped tactic models; the first is the default."""
+DEFAULT_MODEL = MODELS[0]
+MODEL_NAME = f"tactics-{DEFAULT_MODEL}"
+RAW_HEADS = frozenset({"dialogue_raw"})
+"""Heads over raw (not sublinear) term counts."""
 META_TALK = re.compile(
     r"\b(?:gaslight\w*|manipulat\w*|narcissis\w*|therapist|counsel+or|psycholog\w*)\b",
     re.IGNORECASE,
@@ -126,6 +122,13 @@ class TacticModel:
     bias: npt.NDArray[np.float32]
     heads: tuple[str, ...]
     meta: dict[str, Any]
+    _raw: list[int] = field(init=False, repr=False, compare=False)
+    _sublinear: list[int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        raw = [i for i, h in enumerate(self.heads) if h in RAW_HEADS]
+        object.__setattr__(self, "_raw", raw)
+        object.__setattr__(self, "_sublinear", [i for i in range(len(self.heads)) if i not in raw])
 
     def head(self, name: str) -> int:
         """Index of a head by name."""
@@ -138,7 +141,7 @@ class TacticModel:
 
         Each bag is weighted as in training: ``(1 + log count) * idf``, then L2-normalised.
         """
-        out = np.tile(self.bias, (n_groups, 1))
+        out: npt.NDArray[np.float32] = np.tile(self.bias, (n_groups, 1))
         lengths = [len(b) for b in buckets]
         if not sum(lengths):
             return out
@@ -151,38 +154,61 @@ class TacticModel:
         keys, counts = np.unique(owner[keep] * n_rows + found[keep], return_counts=True)
         group = keys // n_rows
         feature = keys - group * n_rows
-        value = (1.0 + np.log(counts.astype(np.float32))) * self.idf[feature]
-        norm = np.sqrt(np.bincount(group, value * value, minlength=n_groups))
-        value = value / norm[group]
+        idf = self.idf[feature]
         starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
-        out[group[starts]] += np.add.reduceat(self.weights[feature] * value[:, None], starts)
+        for value, columns in (
+            ((1.0 + np.log(counts.astype(np.float32))) * idf, self._sublinear),
+            (counts.astype(np.float32) * idf, self._raw),
+        ):
+            if not len(columns):
+                continue
+            norm = np.sqrt(np.bincount(group, value * value, minlength=n_groups))
+            value = value / norm[group]
+            weights = self.weights[feature][:, columns]
+            out[np.ix_(group[starts], columns)] += np.add.reduceat(weights * value[:, None], starts)
         return out
 
 
-def model_path() -> Any:
-    """The shipped model file (a Traversable; may not exist in a rules-only install)."""
-    return resources.files("powerlens.models").joinpath(f"{MODEL_NAME}.npz")
+def model_path(name: str = DEFAULT_MODEL) -> Any:
+    """A shipped model file (a Traversable; may not exist in a rules-only install)."""
+    return resources.files("powerlens.models").joinpath(f"tactics-{name}.npz")
+
+
+def check_model_name(name: object) -> str:
+    """``name`` if it is a shipped model's name, else a usage error naming the choices."""
+    if name not in MODELS:
+        raise UsageError(
+            f"unknown tactics model {name!r}",
+            fix=f"choose one of: {', '.join(MODELS)} (or switch the model off with 'none')",
+        )
+    return str(name)
 
 
 @cache
-def load_model() -> TacticModel | None:
-    """The shipped model, or None when its file is absent (rules-only install)."""
-    path = model_path()
+def load_model(name: str = DEFAULT_MODEL) -> TacticModel | None:
+    """A shipped model by name, or None when its file is absent (rules-only install)."""
+    path = model_path(check_model_name(name))
     if not path.is_file():
         return None
     with path.open("rb") as handle, np.load(handle, allow_pickle=False) as data:
-        meta = json.loads(bytes(data["meta"]).decode("utf-8"))
-        kept = data["buckets"].astype(np.int64)
-        rows = np.full(1 << int(meta["hash_bits"]), -1, dtype=np.int32)
-        rows[kept] = np.arange(len(kept), dtype=np.int32)
-        return TacticModel(
-            rows=rows,
-            idf=data["idf"].astype(np.float32),
-            weights=data["weights"].astype(np.float32),
-            bias=data["bias"].astype(np.float32),
-            heads=tuple(meta["heads"]),
-            meta=meta,
-        )
+        return model_from_arrays({k: data[k] for k in data.files})
+
+
+def model_from_arrays(arrays: dict[str, Any]) -> TacticModel:
+    """A model from the arrays of its npz file (``buckets``, ``idf``, ``weights``, ``bias``,
+    ``meta``); the training script builds its fold models the same way."""
+    meta = json.loads(bytes(np.asarray(arrays["meta"], dtype=np.uint8)).decode("utf-8"))
+    kept = np.asarray(arrays["buckets"]).astype(np.int64)
+    rows = np.full(1 << int(meta["hash_bits"]), -1, dtype=np.int32)
+    rows[kept] = np.arange(len(kept), dtype=np.int32)
+    return TacticModel(
+        rows=rows,
+        idf=np.asarray(arrays["idf"]).astype(np.float32),
+        weights=np.asarray(arrays["weights"]).astype(np.float32),
+        bias=np.asarray(arrays["bias"]).astype(np.float32),
+        heads=tuple(meta["heads"]),
+        meta=meta,
+    )
 
 
 def sigmoid(x: float) -> float:
@@ -196,111 +222,3 @@ def sigmoid(x: float) -> float:
 def logit(p: float) -> float:
     """The inverse of ``sigmoid`` for ``0 < p < 1``."""
     return math.log(p / (1.0 - p))
-
-
-# ---------------------------------------------------------------- scoring
-
-
-@dataclass
-class Scored:
-    """Everything scored for one conversation, before signals are chosen."""
-
-    dialogue_logit: float
-    utterance_logits: list[float]
-    technique_logits: list[list[float]]
-    rules: list[list[tuple[Rule, tuple[int, int]]]]
-    dialogue_technique_logits: list[float]
-
-
-def score_conversation(
-    texts: list[str], tokens: Tokens, model: TacticModel | None, rules: tuple[Rule, ...]
-) -> Scored:
-    """Rule hits per utterance and, with a model, dialogue, turn and technique logits."""
-    hits = [rule_hits(text, rules) for text in texts]
-    n = len(texts)
-    if model is None:
-        return Scored(0.0, [0.0] * n, [[0.0] * len(LABELS)] * n, hits, [0.0] * len(LABELS))
-    buckets = [
-        turn_buckets(words, text, [r.label for r, _ in found])
-        for text, words, found in zip(texts, tokens, hits, strict=True)
-    ]
-    # One pass over two poolings: each turn on its own, and all turns as the whole dialogue.
-    out = model.group_logits(buckets * 2, [*range(n), *[n] * n], n + 1)
-    u, t0 = model.head("utterance"), model.head(LABELS[0])
-    d, dt0 = model.head("dialogue"), model.head("dialogue:" + LABELS[0])
-    k = len(LABELS)
-    return Scored(
-        dialogue_logit=float(out[n, d]),
-        utterance_logits=out[:n, u].tolist(),
-        technique_logits=out[:n, t0 : t0 + k].tolist(),
-        rules=hits,
-        dialogue_technique_logits=out[n, dt0 : dt0 + k].tolist(),
-    )
-
-
-def turn_evidence(scored: Scored, mix: float) -> list[float]:
-    """Per-turn evidence: the turn's logit plus ``mix`` times the whole dialogue's logit."""
-    return [z + mix * scored.dialogue_logit for z in scored.utterance_logits]
-
-
-def flagged_turns(scored: Scored, texts: list[str], mix: float, threshold: float) -> list[bool]:
-    """Turns with a signal at the default threshold: a strong rule, or model evidence at the
-    operating point (not for turns that quote others or talk about manipulation)."""
-    evidence = turn_evidence(scored, mix)
-    return [
-        any(r.score >= DEFAULT_THRESHOLD for r, _ in found)
-        or (e >= threshold and not model_quiet(text))
-        for e, found, text in zip(evidence, scored.rules, texts, strict=True)
-    ]
-
-
-def stack_features(scored: Scored, speakers: list[str], flagged: list[bool]) -> list[float]:
-    """Inputs of the conversation-level stacker, in the order of ``STACK_INPUTS``."""
-    turns = sorted(scored.utterance_logits, reverse=True)
-    strong = sum(1 for found in scored.rules if any(r.score >= DEFAULT_THRESHOLD for r, _ in found))
-    weak = sum(1 for found in scored.rules if found) - strong
-    repeats = Counter(s for s, f in zip(speakers, flagged, strict=True) if f)
-    return [
-        scored.dialogue_logit,
-        turns[0] if turns else 0.0,
-        sum(turns[:2]) / len(turns[:2]) if turns else 0.0,
-        math.log1p(strong),
-        math.log1p(weak),
-        math.log1p(max(repeats.values(), default=0)),
-    ]
-
-
-STACK_INPUTS = (
-    "dialogue_logit",
-    "strongest_turn_logit",
-    "top2_turn_logit_mean",
-    "log1p_strong_rule_turns",
-    "log1p_weak_rule_turns",
-    "log1p_flagged_turns_of_one_speaker",
-)
-
-
-def manipulation_probability(
-    scored: Scored, stack_inputs: list[float], model: TacticModel | None, base_rate: float
-) -> tuple[float, float]:
-    """The calibrated probability at ``base_rate`` and at the training data's rate.
-
-    The stacker is a logistic regression fitted on out-of-fold training predictions, so its
-    output is calibrated for the training mix (about 70% manipulative). Moving to another base
-    rate ``b`` adds ``logit(b) - logit(training rate)`` to its log-odds (Bayes' rule, assuming
-    the same conversations look alike in both populations). Rules only: a capped proxy.
-    """
-    if model is None:
-        strongest = max((r.score for found in scored.rules for r, _ in found), default=0.0)
-        return strongest * 0.9, strongest * 0.9
-    stack = model.meta["stacker"]
-    weights = stack["weights"]
-    z = float(stack["bias"]) + sum(w * v for w, v in zip(weights, stack_inputs, strict=True))
-    rate = float(model.meta["calibration"]["training_rate"])
-    return sigmoid(z + logit(base_rate) - logit(rate)), sigmoid(z)
-
-
-def turn_score(evidence: float, model: TacticModel) -> float:
-    """A turn's model signal strength: 0.5 at the operating point chosen on training folds."""
-    turn = model.meta["turn"]
-    return sigmoid(float(turn["slope"]) * (evidence - float(turn["threshold"])))

@@ -1,32 +1,64 @@
-"""Small inline-SVG charts for the HTML report: no library, no script, every label escaped."""
+"""Small inline-SVG charts for the HTML report: no library, no script, every label escaped.
+
+Charts are drawn 360 px wide, the width of a phone screen, so their text stays legible there
+without scaling. Colours come from the Okabe & Ito (2008) colour-blind-safe set, and every
+colour has a second cue: speakers have their name on their bar or lane, signal families a shape
+of their own (``MARKERS``), the Over / With / To segments a fill pattern. Legends are drawn
+by the page (``legend.py``) with the same shapes and patterns. Names pass through
+``bidi.svg``: escaped, and isolated so a right-to-left override cannot reverse other text.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from html import escape
 
-PALETTE = ("#3b6ea8", "#d0743c", "#5a9e6f", "#a05195", "#c9a227", "#6c757d", "#2a9d8f", "#e76f51")
-"""Colour per speaker, in order of first appearance."""
+from powerlens.report import bidi
 
-SIGNAL_COLOURS = {
-    "talk": "#6c757d",
-    "power_base": "#a05195",
-    "stance": "#d0743c",
-    "boundary": "#2a9d8f",
-    "proposal": "#3b6ea8",
-    "tactic": "#c0392b",
-    "self_talk": "#c9a227",
-    "deference": "#5a9e6f",
-    "accommodation": "#8e9aaf",
-    "dyad": "#264653",
+WIDTH = 360
+"""Native chart width in px: a phone's screen less the page margins."""
+
+PALETTE = ("#3b6ea8", "#d0743c", "#009e73", "#cc79a7", "#56b4e9", "#8c6d00", "#6c757d", "#222222")
+"""Colour per speaker, in order of first appearance (blue, orange, then Okabe & Ito)."""
+
+TREND_COLOUR = "#264653"
+"""The line and points of the dyad index across sessions."""
+
+
+@dataclass(frozen=True)
+class Marker:
+    """How a signal family is drawn: a shape, a colour and its name in the legend."""
+
+    shape: str
+    colour: str
+    name: str
+
+
+MARKERS = {
+    "tactic": Marker("triangle", "#d55e00", "manipulation tactic"),
+    "act": Marker("triangle_down", "#cc79a7", "control act"),
+    "boundary": Marker("square", "#009e73", "refusal (Boundary Check)"),
+    "proposal": Marker("circle", "#0072b2", "proposal"),
+    "stance": Marker("diamond", "#e69f00", "power over / with / to"),
+    "talk": Marker("cross", "#333333", "interruption"),
+    "power_base": Marker("plus", "#0072b2", "base of power"),
+    "resource": Marker("ring", "#d55e00", "appeal to a resource"),
+    "self_talk": Marker("hollow_square", "#8c6d00", "self-critical or appeasing talk"),
+    "dyad": Marker("hollow_diamond", "#222222", "helper or client move (MITI)"),
 }
+"""Signal families drawn on the timeline; any other family gets ``marker_for``'s default."""
+
+STANCE_KEYS = (
+    ("power_over", "#d55e00", "stripes", "over"),
+    ("power_with", "#0072b2", "solid", "with"),
+    ("power_to", "#009e73", "dots", "to"),
+)
+"""Over / With / To: key, colour, fill pattern and short name."""
 
 
-def _svg_open(title: str, width: float, height: float) -> str:
-    return (
-        f'<svg class="chart" role="img" aria-label="{escape(title)}" '
-        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-        f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>'
-    )
+def marker_for(family: str) -> Marker:
+    """The family's marker; an unknown family is a grey hollow triangle named as it is."""
+    return MARKERS.get(family) or Marker("hollow_triangle", "#666666", family.replace("_", " "))
 
 
 def colour(index: int) -> str:
@@ -34,18 +66,61 @@ def colour(index: int) -> str:
     return PALETTE[index % len(PALETTE)]
 
 
-def share_bars(title: str, shares: list[tuple[str, float]], width: int = 360) -> str:
-    """Horizontal bars, one per speaker, labelled with the share as a percentage."""
+def shape(kind: str, x: float, y: float, r: float, fill: str) -> str:
+    """One marker of ``kind`` centred on (x, y) with radius ``r``."""
+    def pts(*xy: tuple[float, float]) -> str:
+        return " ".join(f"{x + dx * r:.1f},{y + dy * r:.1f}" for dx, dy in xy)
+
+    hollow = kind.startswith("hollow_") or kind == "ring"
+    paint = f'fill="#fff" stroke="{fill}" stroke-width="1.6"' if hollow else f'fill="{fill}"'
+    base = kind.removeprefix("hollow_")
+    if base in ("circle", "ring"):
+        return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r * (0.85 if hollow else 1):.1f}" {paint}/>'
+    if base == "square":
+        side = r * (1.6 if hollow else 1.8)
+        return (
+            f'<rect x="{x - side / 2:.1f}" y="{y - side / 2:.1f}" width="{side:.1f}" '
+            f'height="{side:.1f}" {paint}/>'
+        )
+    if base in ("cross", "plus"):
+        arms = ((-1, -1), (1, 1), (-1, 1), (1, -1)) if base == "cross" else (
+            (-1.1, 0), (1.1, 0), (0, -1.1), (0, 1.1))
+        (a, b, c, d) = arms
+        return (
+            f'<path d="M{pts(a)}L{pts(b)}M{pts(c)}L{pts(d)}" stroke="{fill}" '
+            'stroke-width="2" fill="none"/>'
+        )
+    corners = {
+        "diamond": ((0, -1.3), (1.3, 0), (0, 1.3), (-1.3, 0)),
+        "triangle": ((0, -1.25), (1.15, 0.9), (-1.15, 0.9)),
+        "triangle_down": ((0, 1.25), (1.15, -0.9), (-1.15, -0.9)),
+    }[base]
+    return f'<polygon points="{pts(*corners)}" {paint}/>'
+
+
+def _svg_open(title: str, width: float, height: float) -> str:
+    return (
+        f'<svg class="chart" role="img" aria-label="{escape(bidi.strip(title))}" '
+        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'xmlns="http://www.w3.org/2000/svg"><title>{bidi.svg(title)}</title>'
+    )
+
+
+def _short(name: str, limit: int) -> str:
+    """``name`` for an SVG label: shortened to ``limit`` characters, escaped and isolated."""
+    return bidi.svg(name if len(name) <= limit else name[: limit - 1] + "…")
+
+
+def share_bars(title: str, shares: list[tuple[str, float]], width: int = WIDTH) -> str:
+    """Horizontal bars, one per speaker, labelled with the name and the share as a percentage."""
     row, label_w = 26, 110
-    height = row * len(shares) + 30
-    parts = [
-        _svg_open(title, width, height)
-    ]
+    height = row * len(shares) + 14
+    parts = [_svg_open(title, width, height)]
     for i, (name, share) in enumerate(shares):
-        y = 20 + i * row
-        bar = max(0.0, min(1.0, share)) * (width - label_w - 50)
+        y = 6 + i * row
+        bar = max(0.0, min(1.0, share)) * (width - label_w - 40)
         parts.append(
-            f'<text x="0" y="{y + 14}" font-size="12">{escape(name[:16])}</text>'
+            f'<text x="0" y="{y + 14}" font-size="12">{_short(name, 16)}</text>'
             f'<rect x="{label_w}" y="{y}" width="{bar:.1f}" height="18" fill="{colour(i)}"/>'
             f'<text x="{label_w + bar + 4:.1f}" y="{y + 14}" font-size="12">{share:.0%}</text>'
         )
@@ -53,61 +128,85 @@ def share_bars(title: str, shares: list[tuple[str, float]], width: int = 360) ->
     return "".join(parts)
 
 
+MAX_STACK = 3
+"""Most markers drawn above one turn (one per family); more are counted in the tooltip."""
+
+
 def timeline(
     speakers: list[str],
     turns: list[tuple[int, str]],
-    marks: list[tuple[int, str, str]],
-    width: int = 640,
+    marks: list[tuple[int, str, str, str]],
+    width: int = WIDTH,
 ) -> str:
-    """One lane per speaker with a tick per utterance; signals marked as dots above the tick.
+    """One lane per speaker with a tick per turn; signals as shapes above the turn's tick.
 
-    ``turns`` are ``(index, speaker)``; ``marks`` are ``(index, family, tooltip)``.
+    ``turns`` are ``(index, speaker)``; ``marks`` are ``(index, speaker, family, tooltip)`` and
+    sit on the lane of the speaker whose turn it is, one shape per family, stacked upwards.
     """
-    lane = 22
     n = max(1, max((i for i, _ in turns), default=0) + 1)
-    height = lane * len(speakers) + 40
-    x0, span = 110, width - 120
+    x0 = 96
+    span = width - x0 - 6
     lanes = {name: k for k, name in enumerate(speakers)}
-    parts = [
-        _svg_open("Timeline of the conversation", width, height)
-    ]
-    for name, k in lanes.items():
-        y = 20 + k * lane
-        parts.append(f'<text x="0" y="{y + 12}" font-size="12">{escape(name[:16])}</text>')
-        parts.append(f'<line x1="{x0}" y1="{y + 8}" x2="{x0 + span}" y2="{y + 8}" stroke="#ddd"/>')
+    owner = dict(turns)
+    stacks: dict[int, dict[str, list[str]]] = {}
+    for index, _, family, tip in marks:
+        stacks.setdefault(index, {}).setdefault(family, []).append(tip)
+    depth = min(MAX_STACK, max((len(f) for f in stacks.values()), default=0))
+    lane = 20 + 10 * depth
+    height = 6 + lane * len(speakers) + 16
+
+    def x_of(index: int) -> float:
+        return x0 + span * (index + 0.5) / n
+
+    def tick_y(name: str) -> float:
+        return 6 + lanes[name] * lane + 10 * depth + 2
+
+    parts = [_svg_open("Timeline of the conversation", width, height)]
+    for name in lanes:
+        y = tick_y(name)
+        parts.append(
+            f'<text x="0" y="{y + 10}" font-size="12">{_short(name, 13)}</text>'
+            f'<line x1="{x0}" y1="{y + 6}" x2="{x0 + span}" y2="{y + 6}" stroke="#ccc"/>'
+        )
     for index, name in turns:
-        x = x0 + span * (index + 0.5) / n
-        y = 20 + lanes[name] * lane
         parts.append(
-            f'<rect x="{x - 1.5:.1f}" y="{y + 2}" width="3" height="12" fill="{colour(lanes[name])}"/>'
+            f'<rect x="{x_of(index) - 1.5:.1f}" y="{tick_y(name)}" width="3" height="12" '
+            f'fill="{colour(lanes[name])}"/>'
         )
-    for index, family, tip in marks:
-        x = x0 + span * (index + 0.5) / n
-        fill = SIGNAL_COLOURS.get(family, "#333")
-        parts.append(
-            f'<circle cx="{x:.1f}" cy="{height - 12}" r="4" fill="{fill}">'
-            f"<title>{escape(tip)}</title></circle>"
-        )
-    parts.append("</svg>")
+    for index, families in sorted(stacks.items()):
+        if owner.get(index) not in lanes:
+            continue
+        name = owner[index]
+        for level, (family, tips) in enumerate(list(families.items())[:MAX_STACK]):
+            m = marker_for(family)
+            cy = tick_y(name) - 6 - 10 * level
+            parts.append(
+                f"<g>{shape(m.shape, x_of(index), cy, 3.6, m.colour)}"
+                f"<title>{bidi.svg('; '.join(tips))}</title></g>"
+            )
+    axis = height - 4
+    parts.append(
+        f'<text x="{x0}" y="{axis}" font-size="10" fill="#555">turn 1</text>'
+        f'<text x="{x0 + span}" y="{axis}" font-size="10" fill="#555" text-anchor="end">'
+        f"turn {n}</text></svg>"
+    )
     return "".join(parts)
 
 
 def matrix(title: str, names: list[str], values: dict[tuple[str, str], float], fmt: str) -> str:
     """A from (rows) → to (columns) matrix as an SVG grid, shaded by value."""
-    cell, label_w = 46, 110
+    cell, label_w = 44, 96
     size = len(names)
-    width, height = label_w + cell * size + 10, 40 + cell * size
+    width, height = label_w + cell * size + 4, 24 + cell * size
     peak = max((abs(v) for v in values.values()), default=0.0) or 1.0
-    parts = [
-        _svg_open(title, width, height)
-    ]
+    parts = [_svg_open(title, width, height)]
     for j, name in enumerate(names):
         parts.append(
-            f'<text x="{label_w + j * cell + 4}" y="14" font-size="11">{escape(name[:7])}</text>'
+            f'<text x="{label_w + j * cell + 3}" y="14" font-size="10">{_short(name, 6)}</text>'
         )
     for i, row in enumerate(names):
-        y = 24 + i * cell
-        parts.append(f'<text x="0" y="{y + cell / 2 + 4}" font-size="12">{escape(row[:16])}</text>')
+        y = 22 + i * cell
+        parts.append(f'<text x="0" y="{y + cell / 2 + 4}" font-size="12">{_short(row, 13)}</text>')
         for j, col in enumerate(names):
             x = label_w + j * cell
             value = values.get((row, col))
@@ -117,39 +216,53 @@ def matrix(title: str, names: list[str], values: dict[tuple[str, str], float], f
                 )
                 continue
             opacity = 0.15 + 0.85 * abs(value) / peak
+            ink = "#fff" if opacity > 0.6 else "#222"
             parts.append(
                 f'<rect x="{x}" y="{y}" width="{cell - 2}" height="{cell - 2}" fill="#3b6ea8" '
                 f'fill-opacity="{opacity:.2f}"/><text x="{x + 6}" y="{y + cell / 2 + 4}" '
-                f'font-size="11">{escape(format(value, fmt))}</text>'
+                f'font-size="11" fill="{ink}">{escape(format(value, fmt))}</text>'
             )
     parts.append("</svg>")
     return "".join(parts)
 
 
-def stacked(title: str, rows: list[tuple[str, dict[str, int]]], keys: list[str]) -> str:
-    """One stacked bar per speaker (e.g. power over / with / to counts), with a legend."""
-    width, label_w, row = 420, 110, 26
-    height = 40 + row * len(rows)
-    colours = ("#d0743c", "#3b6ea8", "#5a9e6f", "#a05195")
-    parts = [
-        _svg_open(title, width, height)
-    ]
-    for k, key in enumerate(keys):
-        parts.append(
-            f'<rect x="{label_w + k * 95}" y="2" width="10" height="10" fill="{colours[k % 4]}"/>'
-            f'<text x="{label_w + k * 95 + 14}" y="11" font-size="11">{escape(key)}</text>'
+def patterns(uid: str) -> str:
+    """``<defs>`` with the Over / With / To fills, ids ``{uid}-{key}`` (legends reuse them)."""
+    defs = []
+    for key, fill, pattern, _ in STANCE_KEYS:
+        if pattern == "stripes":
+            body = (
+                f'<rect width="6" height="6" fill="{fill}"/>'
+                '<path d="M-1,1L1,-1M0,6L6,0M5,7L7,5" stroke="#fff" stroke-width="1.6"/>'
+            )
+        elif pattern == "dots":
+            body = f'<rect width="6" height="6" fill="{fill}"/><circle cx="3" cy="3" r="1.3" fill="#fff"/>'
+        else:
+            body = f'<rect width="6" height="6" fill="{fill}"/>'
+        defs.append(
+            f'<pattern id="{uid}-{key}" width="6" height="6" patternUnits="userSpaceOnUse">'
+            f"{body}</pattern>"
         )
+    return f"<defs>{''.join(defs)}</defs>"
+
+
+
+def stacked(title: str, rows: list[tuple[str, dict[str, int]]], uid: str) -> str:
+    """One stacked bar per speaker of their Over / With / To counts, each with its pattern."""
+    width, label_w, row = WIDTH, 110, 26
+    height = 8 + row * len(rows)
+    parts = [_svg_open(title, width, height), patterns(uid)]
     peak = max((sum(c.values()) for _, c in rows), default=0) or 1
     for i, (name, counts) in enumerate(rows):
-        y = 24 + i * row
-        parts.append(f'<text x="0" y="{y + 14}" font-size="12">{escape(name[:16])}</text>')
+        y = 4 + i * row
+        parts.append(f'<text x="0" y="{y + 14}" font-size="12">{_short(name, 16)}</text>')
         x = float(label_w)
-        for k, key in enumerate(keys):
-            w = counts.get(key, 0) / peak * (width - label_w - 40)
+        for key, _, _, short in STANCE_KEYS:
+            w = counts.get(key, 0) / peak * (width - label_w - 30)
             if w:
                 parts.append(
-                    f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="18" fill="{colours[k % 4]}">'
-                    f"<title>{escape(key)}: {counts.get(key, 0)}</title></rect>"
+                    f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="18" fill="url(#{uid}-{key})">'
+                    f"<title>{short}: {counts.get(key, 0)}</title></rect>"
                 )
             x += w
         parts.append(
@@ -189,18 +302,17 @@ def trend_chart(title: str, points: list[tuple[str, float | None]], width: int =
             runs.append([])
         else:
             runs[-1].append(point)
-    colour = SIGNAL_COLOURS["dyad"]
     for run in runs:
         if len(run) > 1:
             path = " ".join(f"{x:.1f},{y:.1f}" for x, y in run)
             parts.append(
                 f'<polyline class="trend-line" points="{path}" fill="none" '
-                f'stroke="{colour}" stroke-width="2"/>'
+                f'stroke="{TREND_COLOUR}" stroke-width="2"/>'
             )
     base = top + plot_h
     for i, ((label, value), point) in enumerate(zip(points, coords, strict=True)):
         x = x0 + step * (i + 0.5)
-        name = escape(label if len(label) <= 14 else label[:13] + "…")
+        name = _short(label, 14)
         if slanted:
             parts.append(
                 f'<text x="{x:.1f}" y="{base + 14}" font-size="11" text-anchor="end" '
@@ -218,7 +330,7 @@ def trend_chart(title: str, points: list[tuple[str, float | None]], width: int =
             continue
         parts.append(
             f'<circle class="trend-point" cx="{point[0]:.1f}" cy="{point[1]:.1f}" r="4" '
-            f'fill="{colour}"><title>{escape(label)}: {value:.2f}</title></circle>'
+            f'fill="{TREND_COLOUR}"><title>{bidi.svg(label)}: {value:.2f}</title></circle>'
             f'<text class="trend-value" x="{point[0]:.1f}" y="{point[1] - 8:.1f}" font-size="11" '
             f'text-anchor="middle">{value:.2f}</text>'
         )

@@ -20,6 +20,8 @@ from typing import Any
 
 from powerlens.model import ConversationReport
 from powerlens.report import charts
+from powerlens.report.bidi import bdi, prose
+from powerlens.report.legend import figure, line_key
 
 TREND_TITLE = "Power-differential index across sessions"
 SCALE_NOTE = (
@@ -128,13 +130,26 @@ def trend_section(points: list[dict[str, Any]]) -> str:
     chart = charts.trend_chart(
         TREND_TITLE, [(str(p["id"]), p["power_differential"]) for p in points]
     )
+    valued = [p for p in points if p["power_differential"] is not None]
+    reading = "No session has a value yet."
+    if valued:
+        first, last = valued[0], valued[-1]
+        reading = (
+            f"From {first['power_differential']:.2f} ({bdi(str(first['id']))}) to "
+            f"{last['power_differential']:.2f} ({bdi(str(last['id']))}) over {len(valued)} "
+            f"session{'s' if len(valued) != 1 else ''} with a value."
+        )
+    keys = [
+        (line_key(charts.TREND_COLOUR), "the index per session, its value above the point"),
+        ("", "“no data”: a session without a value, a gap in the line"),
+    ]
     rows = []
     previous: float | None = None
     for p in points:
         value = p["power_differential"]
         change = "–" if value is None or previous is None else f"{value - previous:+.2f}"
         rows.append(
-            f"<tr><td>{p['session']}</td><td{LEFT}>{escape(str(p['id']))}</td><td>{format_value(value)}</td>"
+            f"<tr><td>{p['session']}</td><td{LEFT}>{bdi(str(p['id']))}</td><td>{format_value(value)}</td>"
             f"<td>{change}</td><td>{format_value(p['helper_word_share'])}</td>"
             f"<td>{format_value(p['reflection_to_question'])}</td>"
             f"<td>{format_value(p['percent_complex_reflections'])}</td></tr>"
@@ -146,7 +161,8 @@ def trend_section(points: list[dict[str, Any]]) -> str:
     )
     return (
         f'<section class="dyad-trend"><h2>{TREND_TITLE}</h2>'
-        f"<p class='note'>{escape(SCALE_NOTE)}</p>{chart}"
+        f"<p class='note'>{escape(SCALE_NOTE)}</p>"
+        f"{figure('Index per session', chart, reading, keys)}"
         f"<table>{head}{''.join(rows)}</table></section>"
     )
 
@@ -155,13 +171,13 @@ def session_section(report: ConversationReport) -> str:
     """One session's dyad table."""
     c = report.conversation
     body = "".join(
-        f"<tr><td>{escape(label)}</td><td>{escape(format_value(value))}</td>"
-        f"<td{LEFT}>{escape(note)}</td></tr>"
+        f"<tr><td>{escape(label)}</td><td>{bdi(format_value(value))}</td>"
+        f"<td{LEFT}>{prose(note)}</td></tr>"
         for label, value, note in session_rows(report)
     )
     return (
-        f'<article class="dyad-session"><h2>{escape(c.id)}</h2>'
-        f"<p class='meta'>{escape(c.source)} · {len(c.utterances)} utterances</p>"
+        f'<article class="dyad-session"><h2>{bdi(c.id)}</h2>'
+        f"<p class='meta'>{bdi(c.source)} · {len(c.utterances)} utterances</p>"
         f"<table><tr><th>measure</th><th>value</th><th{LEFT}>note</th></tr>{body}</table></article>"
     )
 

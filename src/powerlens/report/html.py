@@ -1,152 +1,123 @@
-"""The HTML report: one self-contained page (no script, no CDN), readable on a phone.
+"""The HTML report: one self-contained page (no script, no CDN), laid out for a phone.
 
-Charts are inline SVG (``charts.py``). Every piece of transcript text — speaker names,
-utterances, quotes, sources — passes through ``html.escape``; the page carries a
+The page opens with a summary (``summary.py``: per person their share of the talk, Over / With /
+To, refusals and how they were answered, proposals; whose plan won), then the talk table, the
+charts that have data, each with a legend and a one-line reading (``figures.py``), the findings
+with their evidence, and the transcript with the signals that matter marked and the rules and
+style signals folded away (``transcript_html.py``). Charts are inline SVG (``charts.py``).
+
+Every piece of transcript text — speaker names, utterances, quotes, sources — is escaped and
+isolated against bidirectional overrides (``bidi.py``); the page carries a
 Content-Security-Policy that forbids scripts and any network access, so a transcript full of
-``<script>`` tags renders as text and runs nothing.
+``<script>`` tags renders as text and runs nothing. Colours are told apart by readers with
+colour blindness (Okabe & Ito) and always come with a second cue: a name, a shape, a pattern.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from html import escape
 
 from powerlens.findings import framework_note
-from powerlens.model import ConversationReport, Report, Signal
+from powerlens.model import ConversationReport, Report
 from powerlens.report import charts
+from powerlens.report.bidi import balance, bdi, prose
+from powerlens.report.figures import STYLE_FAMILIES, chart_section
+from powerlens.report.summary import summary_section
+from powerlens.report.transcript_html import highlighted, transcript_section
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 
-STYLE_FAMILIES = frozenset({"deference", "pronoun_status"})
-"""Per-turn language-style signals: grouped on one line in the transcript, left off the timeline."""
+SPEAKER_COLOURS = "".join(f".s{k}{{--c:{c}}}" for k, c in enumerate(charts.PALETTE))
+"""``--c``, the speaker's colour: the top of their summary card, the left edge of their turns."""
 
-STYLE = """
+TALK_COLUMNS = (
+    ("words", "words"),
+    ("share", "word_share"),
+    ("time", "time_share"),
+    ("turns", "turns"),
+    ("longest turn", "longest_monologue_words"),
+    ("interrupts", "interruptions_made"),
+    ("interrupted", "interruptions_received"),
+    ("asked", "questions_asked"),
+    ("answered", "questions_answered"),
+)
+"""The talk table's columns: heading and speaker field (shares shown as percentages)."""
+
+TALK_LABELS = (
+    "@media (max-width:40rem){"
+    + "".join(
+        f'table.talk td:nth-child({k}):before{{content:"{label} "}}'
+        for k, (label, _) in enumerate(TALK_COLUMNS, start=2)
+    )
+    + "}"
+)
+"""On a phone each row of the talk table is a block of values, labelled by these rules."""
+
+STYLE = (
+    """
 body{font:16px/1.5 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#222;background:#fafafa}
-main{max-width:860px;margin:0 auto;padding:1rem}
-h1{font-size:1.5rem}h2{font-size:1.25rem;border-bottom:1px solid #ddd;padding-bottom:.2rem}
-.meta{color:#555;font-size:.9rem}.chart{max-width:100%;height:auto;display:block;margin:.5rem 0}
+main{max-width:860px;margin:0 auto;padding:1rem;overflow-wrap:anywhere}
+h1{font-size:1.5rem;line-height:1.25}h2{font-size:1.25rem;border-bottom:1px solid #ddd;padding-bottom:.2rem;margin-top:2rem}
+h3{font-size:1.05rem;margin:1rem 0 .3rem}
+.meta{color:#555;font-size:.9rem}.chart{max-width:100%;height:auto;display:block;margin:.3rem 0}
+.summary .people{display:grid;grid-template-columns:repeat(auto-fit,minmax(16rem,1fr));gap:.8rem}
+.person{background:#fff;border:1px solid #e3e3e3;border-top:4px solid var(--c,#888);border-radius:6px;padding:.4rem .8rem .6rem}
+.person h3{margin:.2rem 0 .4rem}.role,.kinds{color:#555;font-weight:400;font-size:.9rem}
+.person dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem .8rem;margin:0;font-size:.95rem}
+.person dt{color:#555}.person dd{margin:0}.person ul{margin:0;padding-left:1.1rem}
+.plan{background:#fff;border-left:4px solid #0072b2;padding:.5rem .8rem;margin:.6rem 0}
+.jump-title{margin:.8rem 0 .2rem;font-weight:600}.glance{margin:0;padding-left:1.6rem}
+figure.fig{margin:1rem 0;padding:.6rem .8rem;background:#fff;border:1px solid #e3e3e3;border-radius:6px}
+figure.fig h3{margin:0 0 .3rem}.reading{margin:.4rem 0 .2rem;font-size:.95rem}
+.legend{list-style:none;padding:0;margin:.3rem 0 0;display:flex;flex-wrap:wrap;gap:.2rem 1rem;font-size:.85rem;color:#444}
+.legend li{display:flex;align-items:center;gap:.35rem}.key{flex:none}
 .finding{background:#fff;border-left:4px solid #3b6ea8;padding:.6rem .8rem;margin:.8rem 0}
-.finding .concept{font-weight:600}.finding .basis{color:#666;font-size:.85rem}
-.finding blockquote{margin:.3rem 0 .3rem 1rem;color:#444;font-size:.95rem}
+.finding .concept{font-weight:600}.basis{color:#666;font-size:.85rem}
+.finding blockquote{margin:.3rem 0 .3rem .4rem;padding-left:.6rem;border-left:2px solid #ddd;color:#444;font-size:.95rem}
 .prompt{font-style:italic;color:#2a5d8f}
-.utt{padding:.3rem .5rem;border-bottom:1px solid #eee;background:#fff;overflow-wrap:anywhere}
-.utt:target{background:#fff6d5}.who{font-weight:600}.idx{color:#999;font-size:.8rem}
-.sig{font-size:.8rem;color:#555}mark{background:#ffe08a}
+.utt{padding:.35rem .6rem;border-bottom:1px solid #eee;border-left:4px solid var(--c,#ddd);background:#fff}
+.utt:target{background:#fff6d5}.who{font-weight:600}.idx{color:#767676;font-size:.8rem}
+mark{background:#ffe08a;color:inherit;border-bottom:2px solid #8c6d00}
+.tags{list-style:none;margin:.25rem 0 0;padding:0;display:flex;flex-wrap:wrap;gap:.3rem}
+.tag{display:inline-flex;align-items:center;gap:.25rem;font-size:.8rem;background:#f1f3f5;border-radius:3px;padding:0 .4rem 0 .2rem}
+.in-finding{font-size:.8rem}
+details.why{font-size:.8rem;color:#555}details.why summary{cursor:pointer;color:#666}
+.sig{font-size:.8rem;color:#555}
 table{border-collapse:collapse;width:100%;font-size:.9rem;display:block;overflow-x:auto}
+table.talk{display:table}
 td,th{border-bottom:1px solid #ddd;padding:.25rem .4rem;text-align:right}td:first-child,th:first-child{text-align:left}
 .note{color:#555;font-size:.9rem}
+@media (max-width:40rem){
+table.talk tr:first-child{display:none}
+table.talk,table.talk tbody{display:block}
+table.talk tr{display:grid;grid-template-columns:repeat(auto-fill,minmax(6.8rem,1fr));gap:0 .6rem;border-bottom:1px solid #ddd;padding:.4rem 0}
+table.talk td{border:0;text-align:left;padding:.05rem 0}
+table.talk td:first-child{grid-column:1/-1;font-weight:600}
+table.talk td::before{color:#666;font-size:.85rem}
+}
+@media (min-width:48rem){.charts{display:grid;grid-template-columns:1fr 1fr;gap:0 1rem;align-items:start}}
 """
+    + SPEAKER_COLOURS
+    + TALK_LABELS
+    + "\n"
+)
 
 
 def _percent(value: object) -> str:
     return f"{value:.0%}" if isinstance(value, float) else "–"
 
 
-def highlighted(text: str, spans: list[tuple[int, int]]) -> str:
-    """``text`` escaped, with the (merged) signal spans wrapped in ``<mark>``."""
-    merged: list[list[int]] = []
-    for start, end in sorted(spans):
-        start, end = max(0, start), min(len(text), end)
-        if end <= start:
-            continue
-        if merged and start <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], end)
-        else:
-            merged.append([start, end])
-    out, position = [], 0
-    for start, end in merged:
-        out.append(escape(text[position:start]))
-        out.append(f"<mark>{escape(text[start:end])}</mark>")
-        position = end
-    out.append(escape(text[position:]))
-    return "".join(out)
-
-
 def speaker_table(report: ConversationReport) -> str:
-    """The per-speaker talk table."""
+    """The per-speaker talk table (on a phone each row becomes a block of labelled values)."""
     rows = []
     for name, s in sorted(report.speakers.items(), key=lambda item: -int(item[1].get("words", 0))):
-        rows.append(
-            f"<tr><td>{escape(name)}</td><td>{s.get('words', 0)}</td>"
-            f"<td>{_percent(s.get('word_share'))}</td><td>{_percent(s.get('time_share'))}</td>"
-            f"<td>{s.get('turns', 0)}</td><td>{s.get('longest_monologue_words', 0)}</td>"
-            f"<td>{s.get('interruptions_made', 0)}</td><td>{s.get('interruptions_received', 0)}</td>"
-            f"<td>{s.get('questions_asked', 0)}</td><td>{s.get('questions_answered', 0)}</td></tr>"
+        cells = "".join(
+            f"<td>{_percent(s.get(key)) if key.endswith('_share') else s.get(key, 0)}</td>"
+            for _, key in TALK_COLUMNS
         )
-    head = (
-        "<tr><th>speaker</th><th>words</th><th>share</th><th>time</th><th>turns</th>"
-        "<th>longest turn</th><th>interrupts</th><th>interrupted</th><th>asked</th>"
-        "<th>answered</th></tr>"
-    )
-    return f"<table>{head}{''.join(rows)}</table>"
-
-
-def chart_section(report: ConversationReport) -> str:
-    """Talk share, timeline, dyad matrix and the Over / With / To balance."""
-    conversation = report.conversation
-    names = conversation.speaker_names()
-    parts = ["<h2>Charts</h2>"]
-    shares = [(n, float(report.speakers.get(n, {}).get("word_share", 0.0))) for n in names]
-    parts.append(charts.share_bars("Share of words", shares))
-    index_of = {u.id: i for i, u in enumerate(conversation.utterances)}
-    marks = [
-        (index_of[s.utterance_id], s.family, f"{s.family}: {s.label} ({s.source})")
-        for s in report.signals
-        if s.utterance_id in index_of and s.family not in STYLE_FAMILIES
-    ]
-    turns = [(i, u.speaker) for i, u in enumerate(conversation.utterances)]
-    parts.append("<h3>Timeline (dots: signals other than politeness and pronoun style)</h3>")
-    parts.append(charts.timeline(names, turns, marks))
-    interruptions = Counter(
-        (s.speaker, s.target) for s in report.signals if s.label == "interruption" and s.target
-    )
-    if len(names) >= 2:
-        values = {pair: float(n) for pair, n in interruptions.items()}
-        parts.append("<h3>Who interrupts whom (row → column)</h3>")
-        parts.append(charts.matrix("Interruptions", names, values, ".0f"))
-        overrides = _override_values(report)
-        if overrides:
-            parts.append("<h3>Whose proposals were overridden or rejected by whom (row → column)</h3>")
-            parts.append(charts.matrix("Overrides", names, overrides, ".0f"))
-        coordination = _coordination_values(report)
-        if coordination:
-            parts.append("<h3>Who coordinates to whom (row → column)</h3>")
-            parts.append(charts.matrix("Coordination", names, coordination, ".2f"))
-    stance = [s for s in report.signals if s.family == "stance"]
-    if stance:
-        rows = [(n, dict(Counter(s.label for s in stance if s.speaker == n))) for n in names]
-        parts.append("<h3>Power over / with / to</h3>")
-        parts.append(charts.stacked("Stance", rows, ["power_over", "power_with", "power_to"]))
-    return "".join(parts)
-
-
-def _override_values(report: ConversationReport) -> dict[tuple[str, str], float]:
-    """Count of proposals each speaker (row) overrode or rejected, by proposer (column)."""
-    speaker_of = {u.id: u.speaker for u in report.conversation.utterances}
-    counts: Counter[tuple[str, str]] = Counter()
-    for proposal in report.sections.get("proposals") or []:
-        settled_by = speaker_of.get(proposal.get("settled_by") or "")
-        lost = proposal.get("outcome") in ("overridden", "rejected")
-        if lost and settled_by and settled_by != proposal.get("by"):
-            counts[(settled_by, str(proposal.get("by")))] += 1
-    return {pair: float(n) for pair, n in counts.items()}
-
-
-def _coordination_values(report: ConversationReport) -> dict[tuple[str, str], float]:
-    """Per-dyad aggregate coordination from the accommodation section, if present."""
-    section = report.sections.get("accommodation")
-    values: dict[tuple[str, str], float] = {}
-    if not isinstance(section, dict):
-        return values
-    for pair in section.get("dyads", []):
-        if not isinstance(pair, dict):
-            continue
-        score = pair.get("aggregate")
-        if isinstance(score, dict):
-            score = next((v for v in score.values() if isinstance(v, int | float)), None)
-        if isinstance(score, int | float) and pair.get("speaker") and pair.get("target"):
-            values[(str(pair["speaker"]), str(pair["target"]))] = float(score)
-    return values
+        rows.append(f"<tr><td>{escape(balance(name))}</td>{cells}</tr>")  # a cell isolates
+    head = "<tr><th>speaker</th>" + "".join(f"<th>{label}</th>" for label, _ in TALK_COLUMNS)
+    return f"<table class='talk'>{head}</tr>{''.join(rows)}</table>"
 
 
 def _note(concept_title: str) -> str:
@@ -171,51 +142,21 @@ def findings_section(report: ConversationReport) -> str:
             if u is None:
                 continue
             quotes.append(
-                f'<blockquote><a href="#u{index_of[utterance_id]}">{escape(u.speaker)}</a>: '
-                f"{escape(u.text)}</blockquote>"
+                f'<blockquote><a href="#u{index_of[utterance_id]}">{bdi(u.speaker)}</a>: '
+                f"{bdi(u.text)}</blockquote>"
             )
+        basis = prose(finding.strength_basis)
+        strength = f"strength {finding.strength:.2f}"
         parts.append(
-            f'<section class="finding" id="f{k}"><div class="concept">{escape(finding.concept)}</div>'
-            f"<p>{escape(finding.statement)}</p>"
-            f'<div class="basis">strength {finding.strength:.2f} — {escape(finding.strength_basis)}</div>'
-            f"{''.join(quotes)}<p class='prompt'>{escape(finding.prompt)}</p>"
+            f'<section class="finding" id="f{k}"><div class="concept">{prose(finding.concept)}</div>'
+            f"<p>{prose(finding.statement)}</p>"
+            + (
+                f"<details class='basis'><summary>{strength}</summary>{basis}</details>"
+                if basis
+                else f"<div class='basis'>{strength}</div>"
+            )
+            + f"{''.join(quotes)}<p class='prompt'>{prose(finding.prompt)}</p>"
             f"{_note(finding.concept)}</section>"
-        )
-    return "".join(parts)
-
-
-def _signal_text(signal: Signal) -> str:
-    subtype = f" / {escape(signal.subtype)}" if signal.subtype else ""
-    return (
-        f"{escape(signal.family)}: {escape(signal.label)}{subtype} — "
-        f"{escape(signal.source)}, score {signal.score:.2f}"
-    )
-
-
-def _signal_line(signal: Signal) -> str:
-    return f"<div class='sig'>{_signal_text(signal)}</div>"
-
-
-def transcript_section(report: ConversationReport) -> str:
-    """Every utterance, anchored by index, with its signals' spans highlighted and listed."""
-    by_utterance: dict[str, list[Signal]] = {}
-    for s in report.signals:
-        by_utterance.setdefault(s.utterance_id, []).append(s)
-    parts = ["<h2>Transcript</h2>"]
-    for i, u in enumerate(report.conversation.utterances):
-        signals = by_utterance.get(u.id, [])
-        text = highlighted(u.text, [s.span for s in signals])
-        listed = "".join(_signal_line(s) for s in signals if s.family not in STYLE_FAMILIES)
-        style = [s for s in signals if s.family in STYLE_FAMILIES]
-        if style:
-            listed += (
-                "<div class='sig style'>style: "
-                + " · ".join(_signal_text(s) for s in style)
-                + "</div>"
-            )
-        parts.append(
-            f'<div class="utt" id="u{i}"><span class="idx">{i}</span> '
-            f'<span class="who">{escape(u.speaker)}</span>: {text}{listed}</div>'
         )
     return "".join(parts)
 
@@ -223,13 +164,19 @@ def transcript_section(report: ConversationReport) -> str:
 def conversation_html(report: ConversationReport) -> str:
     """The whole section for one conversation."""
     c = report.conversation
-    context = f" · context: {escape(', '.join(c.context))}" if c.context else ""
-    rejected = "".join(f"<li>line {r.line}: {escape(r.reason)}</li>" for r in c.rejected[:50])
+    context = f" · context: {bdi(', '.join(c.context))}" if c.context else ""
+    rejected = "".join(f"<li>line {r.line}: {prose(r.reason)}</li>" for r in c.rejected[:50])
+    folded = (
+        f"<details class='note'><summary>Lines that could not be read ({len(c.rejected)})"
+        f"</summary><ul>{rejected}</ul></details>"
+        if rejected
+        else ""
+    )
     return (
-        f"<article><h1>{escape(c.id)}</h1>"
-        f"<p class='meta'>{escape(c.source)}{context} · read {c.read_count}, analysed "
-        f"{len(c.utterances)}, rejected {len(c.rejected)}</p>"
-        f"{'<ul class=note>' + rejected + '</ul>' if rejected else ''}"
+        f"<article><h1>{bdi(c.id)}</h1>"
+        f"<p class='meta'>{bdi(c.source)}{context} · read {c.read_count}, analysed "
+        f"{len(c.utterances)}, rejected {len(c.rejected)}</p>{folded}"
+        f"{summary_section(report)}"
         f"<h2>Who did the most talking?</h2>{speaker_table(report)}"
         f"{chart_section(report)}{findings_section(report)}{transcript_section(report)}</article>"
     )
@@ -250,3 +197,18 @@ def render(report: Report) -> str:
         "names the turns behind it so you can check it against what you know.</p>"
         f"{body}</main></body></html>\n"
     )
+
+
+__all__ = [
+    "CSP",
+    "STYLE",
+    "STYLE_FAMILIES",
+    "chart_section",
+    "conversation_html",
+    "findings_section",
+    "highlighted",
+    "render",
+    "speaker_table",
+    "summary_section",
+    "transcript_section",
+]

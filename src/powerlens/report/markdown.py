@@ -4,6 +4,8 @@ YAML front matter (date, participants, context, tags), wiki-links to the framewo
 and findings with their evidence as block quotes. Transcript text is escaped twice over:
 HTML-special characters become entities (Obsidian renders inline HTML) and Markdown syntax
 characters are backslash-escaped, so a quote cannot turn into a link, a heading or markup.
+Bidirectional controls (a right-to-left override in a name would reverse the text after it)
+are stripped from the note's text and written as ``\\u`` escapes in the front matter.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 
 from powerlens.findings import framework_note
 from powerlens.model import ConversationReport, Report
+from powerlens.report import bidi, moves_view
 
 FRAMEWORK_NOTES = (
     "Power_Dynamics",
@@ -30,13 +33,28 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]#|~>$%=^])")
 
 def md_escape(text: str) -> str:
     """Text safe to place in a Markdown line: no HTML, no markup, no links."""
-    flat = " ".join(text.split())
+    flat = " ".join(bidi.strip(text).split())
     return _MARKDOWN_SPECIAL.sub(r"\\\1", escape(flat, quote=False))
+
+
+_LINE_START = re.compile(r"^(\d*)([-+.)])")
+"""A list marker or rule at a line's start (``-``, ``+``, ``1.``, ``2)``), for ``md_lines``."""
+
+
+def md_lines(text: str) -> str:
+    """Text a person wrote (an answer), kept line by line, each line escaped as ``md_escape``.
+
+    Blank lines are dropped and list markers or rules at a line's start escaped, so the text
+    stays one paragraph of plain lines inside the note: it cannot end it or start a list.
+    """
+    lines = [md_escape(line) for line in text.splitlines() if line.strip()]
+    return "\n".join(_LINE_START.sub(r"\1\\\2", line, count=1) for line in lines)
 
 
 def _yaml(value: object) -> str:
     """A YAML scalar or flow sequence (JSON syntax is valid YAML and always quoted)."""
-    return json.dumps(value, ensure_ascii=False)
+    text = json.dumps(value, ensure_ascii=False)
+    return bidi.CONTROLS.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def front_matter(report: ConversationReport, today: dt.date | None = None) -> str:
@@ -89,6 +107,7 @@ def note(report: ConversationReport, today: dt.date | None = None) -> str:
         f"Read {c.read_count}, analysed {len(c.utterances)}, rejected {len(c.rejected)}.",
         "",
     ]
+    out += _moves_section(report)
     out += ["## Signals to explore", ""]
     if not report.findings:
         out.append("No strong signals in this conversation.")
@@ -107,6 +126,36 @@ def note(report: ConversationReport, today: dt.date | None = None) -> str:
             out.pop()
         out += ["", f"**Reflect:** {md_escape(finding.prompt)}", ""]
     return "\n".join(out).rstrip() + "\n"
+
+
+def _moves_section(report: ConversationReport) -> list[str]:
+    """Per person: control acts by category and Over / With / To; each refusal and its answer;
+    whose plan was enacted."""
+    people = moves_view.people(report)
+    rows = moves_view.boundary_rows(report)
+    decided = moves_view.decision_line(report)
+    if not (people or rows or decided):
+        return []
+    out = ["## Power moves", ""]
+    if people:
+        out += ["| speaker | over / with / to | control acts |", "|---|---:|---|"]
+        for p in people:
+            acts = "; ".join(
+                f"{c.replace('_', ' ')} ({moves_view.turn_list(t)})" for c, t in p.control.items()
+            )
+            out.append(f"| {md_escape(p.name)} | {p.over} / {p.with_} / {p.to} | {acts or '–'} |")
+        out.append("")
+    for row in rows:
+        answered = f" ({moves_view.turn_list(row.response_turns)})" if row.response_turns else ""
+        gave_in = "; they later went along" if row.capitulated else ""
+        out.append(
+            f"- Boundary check: {md_escape(row.by)} said no at turn {row.turn}: "
+            f"{row.response}{answered}{gave_in}."
+        )
+    if decided is not None:
+        name, turns = decided
+        out.append(f"- Plan enacted: {md_escape(name)}'s ({moves_view.turn_list(turns)}).")
+    return [*out, ""]
 
 
 def render(report: Report) -> str:

@@ -1,11 +1,14 @@
 """Validation of accommodation and pronoun status on U.S. Supreme Court oral arguments.
 
-Data: Oyez transcripts of terms 2000-2009 (``scotus_oyez``, see its SOURCE.md). A turn is a
-speaker's whole speech until someone else speaks (consecutive Oyez turns of one speaker are
-merged); as in "Echoes of power" (Danescu-Niculescu-Mizil et al., WWW 2012), each turn replies
-to the turn just before it. No exchange crosses a section, starts from an advocate's opening
-statement or spans a turn whose speaker Oyez does not name (see ``read_oyez``). A speaker is a
-justice when a justice role of theirs began by the argument date.
+Data: Oyez transcripts of terms 2000-2009 (``scotus_oyez``, see its SOURCE.md), written as one
+interchange file (``export``: one row per named Oyez turn, with facts only) and compared by
+the code ``powerlens corpus coordination`` runs, with the options ``SCOTUS_COMMAND`` names:
+a turn is a speaker's whole speech until someone else speaks (``--merge-turns``); as in
+"Echoes of power" (Danescu-Niculescu-Mizil et al., WWW 2012), each turn replies to the turn
+just before it (``--reply-to previous``), but no exchange crosses a section, starts from an
+advocate's opening statement or spans a turn whose speaker Oyez does not name
+(``--boundary``). A speaker is a justice when a justice role of theirs began by the argument
+date.
 
 The main unit is a speaker in one case, with ConvoKit's Supreme Court settings: its
 ``Coordination.summarize`` documents ``split_by_attribs`` "e.g. in supreme court transcripts,
@@ -30,22 +33,20 @@ import dataclasses
 import gzip
 import json
 import re
-from collections.abc import Iterator
+import sys
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from powerlens.corpus.coordination import coordination_report
 from powerlens.language import tokenize
-from powerlens.measures.accommodation import (
-    MarkerMatcher,
-    Thresholds,
-    compare_groups,
-    coordination_counts,
-)
+from powerlens.measures.accommodation import Thresholds, Turns
 from powerlens.measures.pronoun_status import CLASSES, pronoun_counts
-from powerlens.model import Conversation, Speaker, Utterance
+from powerlens.model import Conversation
+from powerlens.readers import load
 
 DATASET = "scotus_oyez"
 QUICK_STEP = 8
@@ -88,31 +89,50 @@ def _is_justice(roles: list[Any], when: float) -> tuple[bool, bool]:
     return any(start <= when for start in starts), bool(starts)
 
 
-def read_oyez(path: Path) -> Conversation | None:
-    """One Oyez transcript as a conversation (None when it has no transcript).
+SCOTUS_COMMAND = (
+    "powerlens corpus coordination scotus.jsonl --group-field speaker.is_justice "
+    "--reply-to previous --merge-turns --boundary section_start --boundary after_unnamed "
+    "--boundary opening --unit speaker-per-conversation --target-threshold 5 "
+    "--bootstrap 2000 --permutations 5000"
+)
+"""The one command that gives the documented rows from ``export``'s file."""
+SCOTUS_TURNS = Turns(
+    unit="speaker-per-conversation",
+    merge=True,
+    boundaries=("section_start", "after_unnamed", "opening"),
+)
+"""The Supreme Court setup: one unit per speaker and transcript (ConvoKit's split by case),
+a speaker's whole speech until someone else speaks is one turn, and a reply chain starts at
+each section, after each turn Oyez gives no speaker, and at the section's opening."""
 
-    A turn is a speaker's whole speech until someone else speaks: consecutive turns of one
-    speaker are merged. Each turn replies to the turn just before it. Three things leave a turn
-    without a reply link: it opens a section (each section is one advocate's prepared
-    presentation, "Mr. Chief Justice, and may it please the Court", not an answer to the Chief
-    Justice calling the advocate), it follows a turn whose speaker Oyez does not name (who was
-    answered is unknown; the unnamed turn itself is dropped), or it is the first turn.
-    A speaker is a justice when a Supreme Court justice role of theirs began on or before the
-    argument date; a later justice arguing as an advocate (John Roberts in 2000-2002) is an
-    advocate there, under the name ``<identifier>@advocate``.
+
+def oyez_rows(path: Path) -> list[dict[str, Any]]:
+    """One Oyez transcript as interchange rows (empty when it has no transcript).
+
+    One row per Oyez turn with a named speaker and some text, in order; the transcript is the
+    conversation. Each row records facts, not analysis choices: ``speaker.is_justice`` (a
+    justice role of theirs began on or before the argument date; a later justice arguing as an
+    advocate, John Roberts in 2000-2002, is the advocate ``<identifier>@advocate``), the
+    section (``meta.section``) and three markers where a reply chain may start:
+    ``meta.section_start`` (the section's first named turn: each section is one advocate's
+    presentation or rebuttal), ``meta.after_unnamed`` (the turn after one Oyez gives no
+    speaker: who was answered is unknown) and ``meta.opening`` (each new speaker's turn
+    until the presenting advocate has begun, that advocate's prepared statement included:
+    "Mr. Chief Justice, and may it please the Court" answers no one).
     """
     with gzip.open(path, "rt", encoding="utf-8") as handle:
         data = json.load(handle)
     transcript = data.get("transcript")
     if not transcript:
-        return None
+        return []
     when = argument_time(data, path)
     stem = path.name.split(".json")[0]
     rows: list[dict[str, Any]] = []
-    speakers: dict[str, Speaker] = {}
-    for section in transcript.get("sections") or []:
-        previous: dict[str, Any] | None = None  # the last named turn, None after a break
+    for number, section in enumerate(transcript.get("sections") or []):
+        previous: str | None = None  # the last named speaker, None after a break
         opened = False  # whether the section's presenting advocate has begun
+        first = True
+        unnamed = False
         for turn in section.get("turns") or []:
             who = turn.get("speaker")
             text = " ".join(b.get("text", "") for b in turn.get("text_blocks") or []).strip()
@@ -120,44 +140,40 @@ def read_oyez(path: Path) -> Conversation | None:
                 continue
             name = (who.get("identifier") or who.get("name")) if who else None
             if not name:
-                previous = None
+                previous, unnamed = None, True
                 continue
             justice, ever = _is_justice(who.get("roles") or [], when)
             if ever and not justice:
                 name = f"{name}@advocate"
-            speakers.setdefault(name, Speaker(name, {"is_justice": justice}))
-            if previous is not None and previous["speaker"] == name:
-                previous["text"] += " " + text
-                previous["end"] = turn.get("stop", previous["end"])
-                continue
-            row = {
-                "id": f"{stem}:{len(rows)}",
-                "speaker": name,
-                "text": text,
-                "start": turn.get("start"),
-                "end": turn.get("stop"),
-                "reply_to": previous["id"] if previous is not None and opened else None,
-            }
-            if not justice:
+            goes_on = previous == name
+            rows.append(
+                {
+                    "id": f"{stem}:{len(rows)}",
+                    "conversation_id": stem,
+                    "speaker": name,
+                    "text": text,
+                    "start": turn.get("start"),
+                    "end": turn.get("stop"),
+                    "speaker.is_justice": justice,
+                    "meta.section": number,
+                    "meta.section_start": first,
+                    "meta.after_unnamed": unnamed,
+                    "meta.opening": not opened and not goes_on,
+                }
+            )
+            if not justice and not goes_on:
                 opened = True
-            rows.append(row)
-            previous = row
-    if not rows:
-        return None
-    return Conversation(
-        id=stem,
-        utterances=tuple(Utterance(**row) for row in rows),
-        source=str(path),
-        speakers=speakers,
-    )
+            previous, first, unnamed = name, False, False
+    return rows
 
 
-def load_oyez(data_root: Path, *, quick: bool = False) -> Iterator[Conversation]:
-    """Every transcript of the data set (or the quick sample) as conversations."""
-    for path in transcript_files(data_root, quick=quick):
-        conversation = read_oyez(path)
-        if conversation is not None:
-            yield conversation
+def export(data_root: Path, out: Path, *, quick: bool = False) -> Path:
+    """Write every transcript (or the quick sample) as one interchange JSONL file."""
+    with out.open("w", encoding="utf-8") as handle:
+        for path in transcript_files(data_root, quick=quick):
+            for row in oyez_rows(path):
+                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return out
 
 
 def cohens_d(a: np.ndarray[Any, Any], b: np.ndarray[Any, Any]) -> float:
@@ -183,65 +199,62 @@ def auc(positive: np.ndarray[Any, Any], negative: np.ndarray[Any, Any]) -> float
 
 
 def run(data_root: Path, *, quick: bool = False) -> dict[str, Any]:
-    """Coordination between justices and advocates, and pronoun status, on Oyez data."""
-    conversations = list(load_oyez(data_root, quick=quick))
-    groups: dict[str, str] = {}
+    """Coordination between justices and advocates, and pronoun status, on Oyez data.
+
+    The transcripts are written as one interchange file (``export``) and compared with the
+    function ``powerlens corpus coordination`` calls (``coordination_report``): the Supreme
+    Court setup (``SCOTUS_COMMAND``), and beside it target threshold 3 and one unit per
+    person across cases.
+    """
+    n_boot, n_perm = (300, 300) if quick else (2000, 5000)
+    with tempfile.TemporaryDirectory(prefix="powerlens-scotus-") as folder:
+        path = export(data_root, Path(folder) / "scotus.jsonl", quick=quick)
+
+        def directions(turns: Turns, threshold: int) -> dict[str, Any]:
+            result = coordination_report(
+                path,
+                "speaker.is_justice",
+                reply_to_previous=True,
+                turns=turns,
+                target_threshold=threshold,
+                bootstrap=n_boot,
+                permutations=n_perm,
+                seed=0,
+            )
+            by = {(e["speakers"], e["targets"]): e for e in result["directed"]}
+            return {
+                "markers": result["markers"],
+                "advocates_to_justices": by[(ADVOCATES, JUSTICES)],
+                "justices_to_advocates": by[(JUSTICES, ADVOCATES)],
+                "thresholds": result["thresholds"],
+                "turns": result["turns"],
+            }
+
+        main = directions(SCOTUS_TURNS, CASE_TARGET_THRESH)
+        case_default = directions(SCOTUS_TURNS, Thresholds.target)
+        per_person = directions(dataclasses.replace(SCOTUS_TURNS, unit="speaker"), 3)
+        conversations = load(path)
+    groups: dict[str, bool] = {}
     for conversation in conversations:
         for name, speaker in conversation.speakers.items():
-            groups.setdefault(name, JUSTICES if speaker.meta["is_justice"] else ADVOCATES)
-    matcher = MarkerMatcher()
-    n_boot, n_perm = (300, 300) if quick else (2000, 5000)
-    case_counts = coordination_counts([_per_case(c) for c in conversations], markers=matcher)
-    case_groups = {f"{c.id}|{n}": groups[n] for c in conversations for n in c.speakers}
-
-    def directions(counts: Any, unit_groups: dict[str, str], thresholds: Thresholds) -> Any:
-        result = compare_groups(
-            counts,
-            unit_groups,
-            thresholds=thresholds,
-            n_bootstrap=n_boot,
-            n_permutations=n_perm,
-            seed=0,
-        )
-        by = {(e["speakers"], e["targets"]): e for e in result["directed"]}
-        return result["markers"], {
-            "advocates_to_justices": by[(ADVOCATES, JUSTICES)],
-            "justices_to_advocates": by[(JUSTICES, ADVOCATES)],
-            "thresholds": result["thresholds"],
-        }
-
-    markers, main = directions(case_counts, case_groups, Thresholds(target=CASE_TARGET_THRESH))
-    _, case_default = directions(case_counts, case_groups, Thresholds())
-    _, per_person = directions(
-        coordination_counts(conversations, markers=matcher), groups, Thresholds()
-    )
-    pronouns = _pronoun_status(conversations)
+            groups.setdefault(name, bool(speaker.meta["is_justice"]))
     return {
         "dataset": DATASET,
         "quick": quick,
+        "command": SCOTUS_COMMAND,
         "transcripts": len(conversations),
         "utterances": sum(len(c.utterances) for c in conversations),
-        "justices": sum(1 for g in groups.values() if g == JUSTICES),
-        "advocates": sum(1 for g in groups.values() if g == ADVOCATES),
-        "markers": markers,
+        "justices": sum(groups.values()),
+        "advocates": sum(not g for g in groups.values()),
+        "markers": main["markers"],
         "unit": f"speaker per case, target threshold {CASE_TARGET_THRESH}",
         "advocates_to_justices": main["advocates_to_justices"],
         "justices_to_advocates": main["justices_to_advocates"],
+        "turns": main["turns"],
         "per_case_target3": case_default,
         "per_person": per_person,
-        "pronoun_status": pronouns,
+        "pronoun_status": _pronoun_status(conversations),
     }
-
-
-def _per_case(conversation: Conversation) -> Conversation:
-    """The conversation with every speaker renamed ``case|speaker`` (one unit per case)."""
-    return dataclasses.replace(
-        conversation,
-        utterances=tuple(
-            dataclasses.replace(u, speaker=f"{conversation.id}|{u.speaker}")
-            for u in conversation.utterances
-        ),
-    )
 
 
 def _pronoun_status(conversations: list[Conversation]) -> dict[str, Any]:
@@ -352,3 +365,26 @@ def to_markdown(result: dict[str, Any]) -> str:
             f"| {row['cohens_d']:+.2f} | {row['auc']:.3f} |"
         )
     return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m powerlens.validation.accommodation export OUT [--quick]``: write the
+    interchange file the documented command reads."""
+    args = sys.argv[1:] if argv is None else argv
+    from powerlens.validation import data_root
+
+    root = data_root()
+    if len(args) < 2 or args[0] != "export" or root is None:
+        print(
+            "usage: python -m powerlens.validation.accommodation export OUT.jsonl [--quick] "
+            "(needs the shared data: ../shared/data or $POWERLENS_DATA)",
+            file=sys.stderr,
+        )
+        return 2
+    out = export(root, Path(args[1]), quick="--quick" in args[2:])
+    print(f"wrote {out}; then: {SCOTUS_COMMAND.replace('scotus.jsonl', str(out))}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -34,6 +34,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 from powerlens import analyze, render
 from powerlens.errors import PowerlensError
 from powerlens.measures import Options
+from powerlens.measures.tactics_model import MODELS
 from powerlens.model import Conversation, ConversationReport, Report
 from powerlens.practices import PRACTICES, Guide, guide, to_markdown
 from powerlens.profiles import profile
@@ -44,6 +45,7 @@ from powerlens.report.html import (
     chart_section,
     findings_section,
     speaker_table,
+    summary_section,
     transcript_section,
 )
 from powerlens.systemic import load_declarations
@@ -94,7 +96,9 @@ class Reports:
         conversation = self.store.conversation(case.id)
         if conversation is None:
             return None
-        report = analyse(conversation, case.helper, case.reply_to_previous, case.declarations)
+        report = analyse(
+            conversation, case.helper, case.reply_to_previous, case.declarations, case.tactics_model
+        )
         self.put(case.id, report)
         return report
 
@@ -113,13 +117,18 @@ def declarations_from_text(text: str) -> dict[str, Any] | None:
 
 
 def analyse(
-    conversation: Conversation, helper: str | None, reply_to_previous: bool, declarations: str
+    conversation: Conversation,
+    helper: str | None,
+    reply_to_previous: bool,
+    declarations: str,
+    tactics_model: str = "mentalmanip",
 ) -> ConversationReport:
     """One conversation through ``powerlens.analyze`` with the case's options."""
     options = Options(
         helper=helper,
         reply_to_previous=reply_to_previous,
         declarations=declarations_from_text(declarations),
+        tactics_model=tactics_model,
     )
     return analyze([conversation], options=options).conversations[0]
 
@@ -167,6 +176,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "cases": cases,
             "people": sorted((p, sorted(c)) for p, c in people.items()),
             "formats": formats(),
+            "tactics_models": (*MODELS, "none"),
             "contexts": CONTEXTS,
             "error": None,
             "notice": None,
@@ -197,7 +207,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         values: dict[str, str] = {}
         try:
             form = await read_form(request, settings.max_bytes)
-            values = {k: _field(form, k) for k in ("context", "helper", "format")}
+            values = {k: _field(form, k) for k in ("context", "helper", "format", "tactics_model")}
+            tactics = values["tactics_model"] or MODELS[0]
+            if tactics not in (*MODELS, "none"):
+                raise IntakeError(f"Unknown tactic model {tactics!r}.")
             item = await submission(form, settings.max_bytes)
             chosen = values["format"] if values["format"] not in ("", "auto") else None
             conversations = await run_in_threadpool(
@@ -220,7 +233,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     )
                 if pseudo:
                     conversation, helper = pseudonymise(conversation, helper)
-                report = await run_in_threadpool(analyse, conversation, helper, reply_to, "")
+                report = await run_in_threadpool(
+                    analyse, conversation, helper, reply_to, "", tactics
+                )
                 prepared.append((conversation, helper, report))
         except IntakeError as error:
             return index_page(error.status, error=str(error), values=values)
@@ -234,6 +249,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 helper=helper,
                 pseudonymised=pseudo,
                 reply_to_previous=reply_to,
+                tactics_model=tactics,
             )
             reports.put(case_id, report)
             ids.append(case_id)
@@ -247,6 +263,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return not_found()
         case, report = found
         sections = {
+            "summary": Markup(summary_section(report)),
             "table": Markup(speaker_table(report)),
             "charts": Markup(chart_section(report)),
             "findings": Markup(findings_section(report)),

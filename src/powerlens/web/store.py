@@ -33,7 +33,8 @@ CREATE TABLE IF NOT EXISTS cases (
     pseudonymised INTEGER NOT NULL DEFAULT 0,
     reply_to_previous INTEGER NOT NULL DEFAULT 0,
     conversation TEXT NOT NULL,
-    declarations TEXT NOT NULL DEFAULT ''
+    declarations TEXT NOT NULL DEFAULT '',
+    tactics_model TEXT NOT NULL DEFAULT 'mentalmanip'
 );
 CREATE TABLE IF NOT EXISTS people (
     case_id INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
@@ -63,6 +64,7 @@ class Case:
     people: tuple[str, ...]
     declarations: str = ""
     reply_to_previous: bool = False
+    tactics_model: str = "mentalmanip"
 
 
 def conversation_to_json(conversation: Conversation) -> str:
@@ -116,6 +118,11 @@ class CaseStore:
         self._db.execute("PRAGMA foreign_keys = ON")
         self._db.execute("PRAGMA secure_delete = ON")
         self._db.executescript(SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(cases)")}
+        if "tactics_model" not in columns:  # a case file from before the column existed
+            self._db.execute(
+                "ALTER TABLE cases ADD COLUMN tactics_model TEXT NOT NULL DEFAULT 'mentalmanip'"
+            )
 
     def close(self) -> None:
         """Close the database."""
@@ -130,13 +137,14 @@ class CaseStore:
         helper: str | None,
         pseudonymised: bool,
         reply_to_previous: bool = False,
+        tactics_model: str = "mentalmanip",
     ) -> int:
         """Store a conversation as a new case and return its id."""
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         with self._lock, self._db:
             cursor = self._db.execute(
                 "INSERT INTO cases (created, title, context, helper, pseudonymised, "
-                "reply_to_previous, conversation) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "reply_to_previous, conversation, tactics_model) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     now,
                     conversation.id,
@@ -145,6 +153,7 @@ class CaseStore:
                     int(pseudonymised),
                     int(reply_to_previous),
                     conversation_to_json(conversation),
+                    tactics_model,
                 ),
             )
             case_id = int(cursor.lastrowid or 0)
@@ -162,7 +171,16 @@ class CaseStore:
             )
         )
         return Case(
-            row[0], row[1], row[2], row[3], row[4], bool(row[5]), people, row[6], bool(row[7])
+            row[0],
+            row[1],
+            row[2],
+            row[3],
+            row[4],
+            bool(row[5]),
+            people,
+            row[6],
+            bool(row[7]),
+            row[8],
         )
 
     def cases(self) -> list[Case]:
@@ -170,7 +188,7 @@ class CaseStore:
         with self._lock:
             rows = self._db.execute(
                 "SELECT id, created, title, context, helper, pseudonymised, declarations, "
-                "reply_to_previous FROM cases ORDER BY id DESC"
+                "reply_to_previous, tactics_model FROM cases ORDER BY id DESC"
             ).fetchall()
             return [self._case(row) for row in rows]
 
@@ -179,7 +197,7 @@ class CaseStore:
         with self._lock:
             row = self._db.execute(
                 "SELECT id, created, title, context, helper, pseudonymised, declarations, "
-                "reply_to_previous FROM cases WHERE id = ?",
+                "reply_to_previous, tactics_model FROM cases WHERE id = ?",
                 (case_id,),
             ).fetchone()
             return None if row is None else self._case(row)

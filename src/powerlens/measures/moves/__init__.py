@@ -31,6 +31,7 @@ from powerlens.language import Tokens
 from powerlens.language.prefilter import fold, needles
 from powerlens.measures.base import Options
 from powerlens.measures.moves.detect import Hit
+from powerlens.measures.moves.sequence import carry_control, mark_resistance
 from powerlens.measures.moves.structures import (
     Turn,
     boundaries,
@@ -135,6 +136,8 @@ class Moves:
 
     def map(self, conversation: Conversation, tokens: Tokens, options: Options) -> MovesPartial:
         seq = turns(conversation.utterances)
+        carry_control(seq)
+        mark_resistance(seq)
         partial = MovesPartial(conversations=1)
         for name in conversation.speaker_names():
             partial.speakers[name] = dict.fromkeys(COUNTS, 0)

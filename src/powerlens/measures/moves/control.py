@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from powerlens.language.acts import Act, Reading
+from powerlens.language.acts import Act, Reading, topics_of
 
 CONTROL_CATEGORIES = (
     "monitoring",
@@ -99,6 +99,10 @@ PROPOSAL_KINDS = {
     "proposal.suggest_v1": "suggestion",
     "proposal.prefer": "suggestion",
     "proposal.invite": "invitation",
+    "proposal.vote": "suggestion",
+    "proposal.permission": "suggestion",
+    "proposal.event": "question",
+    "proposal.number": "trade",
 }
 """Proposal subtypes the turn structures read; other proposal rules are ``question``."""
 
@@ -161,7 +165,6 @@ FIRM_RULES = frozenset(
         "acts.prohibition.strong_not_allowed",
         "acts.prohibition.strong_dont",
         "acts.decision.for_other",
-        "acts.decision.told_other",
         "acts.decision.for_other_say",
         "acts.decision.take",
         "acts.decision.rule",
@@ -174,6 +177,11 @@ FIRM_RULES = frozenset(
 """Act rules whose control reading stands whatever the framing: explicit prohibitions,
 decisions taken for the other, threats of harm, insults. Threats stated with a listed
 consequence are firm too (``consequence.*`` except the generic ``consequence.enforced``)."""
+SOFT_CONSEQUENCES = frozenset(
+    {"consequence.enforced", "consequence.cost.things", "consequence.cost.out2"}
+)
+"""Consequences read as threats that framing can still soften ("the wifi goes off anyway, it's
+on the timer you set")."""
 SOFTENING = frozenset({"care", "autonomy", "warmth", "practical"})
 """Marks that withdraw the control reading of a soft act (a demand, a question, a veiled
 threat): a reason of care or practical need, room left for the other's choice, warmth."""
@@ -185,7 +193,7 @@ def is_firm(act: Act) -> bool:
     """An act whose control reading no softening mark withdraws."""
     if act.rule in FIRM_RULES:
         return True
-    return act.rule.startswith("consequence.") and act.rule != "consequence.enforced"
+    return act.rule.startswith("consequence.") and act.rule not in SOFT_CONSEQUENCES
 
 
 def _suppressed(reading: Reading, act: Act | None) -> bool:
@@ -194,7 +202,9 @@ def _suppressed(reading: Reading, act: Act | None) -> bool:
     marks = reading.marks
     if "joke" in marks or "requested" in marks:
         return True
-    if "imposing" in marks or (act is not None and is_firm(act)):
+    if act is not None and is_firm(act):
+        return False
+    if "imposing" in marks and "autonomy" not in marks:
         return False
     return bool(marks & SOFTENING)
 
@@ -204,57 +214,98 @@ def _closes_alone(reading: Reading, act: Act) -> bool:
     boundary, not a decision for the other: it counts only beside an act aimed at them."""
     if act.rule != "acts.decision.closing":
         return False
-    if any(a.act in ("refusal", "agency") for a in reading.acts):
-        return True
     return not any(
-        a.target == "addressee"
-        and a.act in ("directive", "prohibition", "threat", "decision")
-        and a.rule != act.rule
+        (
+            a.target == "addressee"
+            and a.act in ("directive", "prohibition", "threat", "decision")
+            and a.rule != act.rule
+        )
+        or (a.act == "proposal" and a.target == "joint")
         for a in reading.acts
     )
 
 
+@cache
+def _alone_topics() -> frozenset[str]:
+    """The topic rules that are control acts by themselves ("it's them or me")."""
+    return frozenset(t for r in control_rules() if r.topic_alone for t in r.topics)
+
+
+def _eligible(act: Act) -> bool:
+    """An act some control row could read: aimed at the addressee (or nobody in particular)."""
+    if act.target not in ("addressee", "none") or act.act in ("acceptance", "refusal"):
+        return False
+    return any(rule.takes(act) for rule in control_rules())
+
+
 def controls(reading: Reading) -> list[Control]:
-    """The control acts of one utterance: for each category, its strongest reading."""
-    best: dict[str, Control] = {}
+    """The control acts of one utterance: for each category, its strongest reading.
+
+    Topics and marks are read only when an act or a stand-alone topic makes a control act
+    possible, which most utterances never do.
+    """
+    alone = topics_of(reading.text, _alone_topics())
+    candidates = [act for act in reading.acts if _eligible(act)]
+    if not alone and not candidates:
+        return []
     if "joke" in reading.marks or "requested" in reading.marks:
         return []
+    best: dict[str, Control] = {}
 
     def keep(found: Control) -> None:
         if found.category not in best or best[found.category].score < found.score:
             best[found.category] = found
 
-    for rule in control_rules():
-        if rule.topic_alone and not _suppressed(reading, None):
-            for topic in reading.topics:
+    if alone and not _suppressed(reading, None):
+        for rule in control_rules():
+            for topic in alone if rule.topic_alone else ():
                 if topic.rule in rule.topics or topic.domain in rule.topics:
                     score = round(rule.score * topic.score, 3)
                     keep(Control(rule.category, topic.span, score, topic.rule))
-    for act in reading.acts:
-        if act.target not in ("addressee", "none") or act.act in ("acceptance", "refusal"):
-            continue
+    for act in candidates:
         if _suppressed(reading, act) or _closes_alone(reading, act):
             continue
-        clause_topics = [t for t in reading.topics_in(act.clause) if t.span[1] > act.span[0]]
-        before = reading.topics_in(act.clause - 1) if act.clause and act.act in NEAR_ACTS else []
-        for rule in control_rules():
-            if rule.topic_alone or not rule.takes(act):
-                continue
-            if "any" in rule.topics:
-                topic_span = act.span
-                topic_name = "any"
-            else:
-                matching = [
-                    t for t in clause_topics if t.domain in rule.topics or t.rule in rule.topics
-                ] or [t for t in before if t.domain in rule.topics or t.rule in rule.topics]
-                if not matching:
-                    continue
-                topic = max(matching, key=lambda t: t.score)
-                topic_span, topic_name = topic.span, topic.rule
-            score = round(rule.score * act.score, 3)
-            span = (min(act.span[0], topic_span[0]), max(act.span[1], topic_span[1]))
-            keep(Control(rule.category, span, score, f"{act.rule}+{topic_name}"))
+        if act.act == "question" and any(
+            a.clause == act.clause and a.act in ("proposal", "offer") for a in reading.acts
+        ):  # "why don't you open your own account?" suggests; it does not interrogate
+            continue
+        for found in _act_controls(reading, act):
+            keep(found)
     return sorted(best.values(), key=lambda c: (c.span, c.category))
+
+
+def _bare(reading: Reading, act: Act) -> bool:
+    """The act's clause is short enough to point back to the one before ("Don't. Not him.")."""
+    start, end = reading.clauses[act.clause]
+    return len(reading.text[start:end].split()) <= 3
+
+
+def _act_controls(reading: Reading, act: Act) -> list[Control]:
+    """The control acts one act makes with the topics of its clause (or the clause before)."""
+    clause_topics = [t for t in reading.topics_in(act.clause) if t.span[1] > act.span[0]]
+    before = (
+        reading.topics_in(act.clause - 1)
+        if act.clause and act.act in NEAR_ACTS and _bare(reading, act)
+        else []
+    )
+    found = []
+    for rule in control_rules():
+        if rule.topic_alone or not rule.takes(act):
+            continue
+        if "any" in rule.topics:
+            topic_span, topic_name = act.span, "any"
+        else:
+            matching = [
+                t for t in clause_topics if t.domain in rule.topics or t.rule in rule.topics
+            ] or [t for t in before if t.domain in rule.topics or t.rule in rule.topics]
+            if not matching:
+                continue
+            topic = max(matching, key=lambda t: t.score)
+            topic_span, topic_name = topic.span, topic.rule
+        score = round(rule.score * act.score, 3)
+        span = (min(act.span[0], topic_span[0]), max(act.span[1], topic_span[1]))
+        found.append(Control(rule.category, span, score, f"{act.rule}+{topic_name}"))
+    return found
 
 
 def with_kind(act: Act) -> str | None:

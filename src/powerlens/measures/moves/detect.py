@@ -77,6 +77,9 @@ SIGNAL_LABELS = {
 """Labels that become signals; other labels in the files are reply cues."""
 
 JOKE_DROPS = frozenset({"self_critical"})
+DISMISSING = frozenset({"acts.dismissal.undervalue", "acts.dismissal.minimize"})
+"""Dismissals of a need or a concern ("you don't need firewood", "don't make this a big
+thing"): power over (``dismissing``) without putting the person down."""
 PUNISHING_ACTS = frozenset({"acts.dismissal.insult", "acts.dismissal.belittle"})
 """Act rules that, in a reply to a refusal, punish it (threats count through coercive power)."""
 
@@ -133,6 +136,10 @@ def reading_hits(reading: Reading) -> dict[str, list[Hit]]:
             found["proposal"].append(
                 Hit("proposal", "proposal", proposal_kind(act), act.span, act.score, rule)
             )
+        elif act.act == "offer" and act.target == "self":
+            found["proposal"].append(
+                Hit("proposal", "proposal", "offer", act.span, act.score, rule)
+            )
         elif act.act == "acceptance":
             found["proposal"].append(Hit("proposal", "accept", None, act.span, act.score, rule))
         elif act.act == "refusal":
@@ -146,7 +153,7 @@ def reading_hits(reading: Reading) -> dict[str, list[Hit]]:
             found["stance"].append(
                 Hit("stance", "power_over", "prohibition", act.span, act.score, rule)
             )
-        elif act.act == "dismissal" and rule == "acts.dismissal.undervalue":
+        elif act.act == "dismissal" and rule in DISMISSING:
             found["stance"].append(
                 Hit("stance", "power_over", "dismissing", act.span, act.score, rule)
             )

@@ -85,11 +85,20 @@ STOP_WORDS = frozenset(
 )
 CONTROL_SUBTYPES = frozenset(
     {
-        "command", "dismissing", "monitoring", "isolation", "economic_control", "intimidation",
-        "deciding_for_another", "degradation", "regulating_everyday_life",
+        "command",
+        "dismissing",
+        "monitoring",
+        "isolation",
+        "economic_control",
+        "intimidation",
+        "deciding_for_another",
+        "degradation",
+        "regulating_everyday_life",
     }
 )
 """Power-over subtypes that impose (a reply carrying one presses on a refusal)."""
+PUNISHING_CONTROL = frozenset({"intimidation", "degradation"})
+"""Power-over subtypes that, in a reply to a refusal, punish it."""
 
 
 @dataclass
@@ -194,6 +203,7 @@ def response_kind(reply: Turn, request: Turn | None) -> str | None:
     text = reply.utterance.text
     if (
         reply.has("power_base", "coercive")
+        or any(h.subtype in PUNISHING_CONTROL for h in reply.hits if h.label == "power_over")
         or reply.cues("boundary", "punish")
         or len(SHOUT.findall(text)) >= 2
     ):
@@ -260,22 +270,35 @@ def boundaries(seq: list[Turn]) -> list[dict[str, Any]]:
     return found
 
 
+DEMANDS = CONTROL_SUBTYPES - {"dismissing", "degradation"}
+"""Power-over subtypes that put a plan forward for the other to follow: a demand is a plan
+too, and it wins when the other gives in (Tracking Influence: "whose plan was enacted?")."""
+
+
 def proposal_hit(turn: Turn) -> Hit | None:
-    """The proposal in this turn, if any: a proposal match or a decision for another."""
+    """The plan this turn puts forward, if any: a proposal, or a demand (a control act, a
+    command or a prohibition aimed at the other)."""
     for h in turn.hits:
         if h.family == "proposal":
             return h
     for h in turn.hits:
-        if h.label == "power_over" and h.subtype == "deciding_for_another":
+        if h.label == "power_over" and h.subtype in DEMANDS and not h.rule.startswith("sequence."):
             return h
     return None
 
 
+def _kind(turn: Turn) -> str:
+    """``proposal`` (a plan put forward) or ``demand`` (a control act, command or prohibition)."""
+    hit = proposal_hit(turn)
+    return "proposal" if hit is None or hit.family == "proposal" else "demand"
+
+
 def is_directive(turn: Turn) -> bool:
-    """A plan statement or a decision made for others ("we're going to Grandma's")."""
+    """A plan statement or a demand made of others ("we're going to Grandma's", "be home by
+    ten")."""
     return any(
         (h.family == "proposal" and h.subtype == "plan")
-        or (h.label == "power_over" and h.subtype == "deciding_for_another")
+        or (h.label == "power_over" and h.subtype in DEMANDS)
         for h in turn.hits
     )
 
@@ -533,10 +556,10 @@ def _spread(seq: list[Turn]) -> dict[str, int]:
     return spread
 
 
-def _accept(prop: Proposal, k: int) -> None:
+def _accept(prop: Proposal, k: int, how: str = "accepted") -> None:
     if prop.outcome != "accepted":
         prop.outcome, prop.settler = "accepted", k
-    prop.events.setdefault(k, "accepted")
+    prop.events.setdefault(k, how)
 
 
 def proposals(seq: list[Turn]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
@@ -593,7 +616,7 @@ def proposals(seq: list[Turn]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
                     # their last sentence ("I've booked it" ... "the tickets are paid for").
                     for prop in index.around(k - 2 * PROPOSAL_WINDOW, k):
                         if prop.by == target.by and prop.outcome not in ("accepted", "deferred"):
-                            _accept(prop, k)
+                            _accept(prop, k, "gave_in")
                             prop.contested = True
                     consumed.add(k)
                 elif k - target.index <= PROPOSAL_WINDOW:
@@ -636,6 +659,7 @@ def proposals(seq: list[Turn]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
             "by": p.by,
             "outcome": p.outcome,
             "settled_by": seq[p.settler].utterance.id if p.settler is not None else None,
+            "kind": _kind(p.turn),
         }
         for p in props
     ]
@@ -650,7 +674,11 @@ def proposals(seq: list[Turn]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         for k, kind in sorted(winner.events.items())
         if k != winner.index and k <= where and (kind == "restated" or k == winner.settler)
     ]
-    decision: dict[str, Any] = {"plan_of": winner.by, "evidence": ids}
+    decision: dict[str, Any] = {
+        "plan_of": winner.by,
+        "evidence": ids,
+        "settled": winner.events[where],
+    }
     if winner.joint:
         decision["joint"] = True
     return found, decision

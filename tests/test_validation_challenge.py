@@ -1,0 +1,40 @@
+"""Floors on the challenge suite's frozen test half (issue 14; ``tests/data/challenge``).
+
+Measured when written (test half): utterance recall 0.47 over 91 control items, benign false
+alarms 0.19 over 167 benign items; conversations: control acts found 0.29, benign
+conversations flagged 0.06. Set just past them to catch regressions; issue 14's goals are
+recall >= 0.85 and false alarms <= 0.05. The dev half is for tuning and has no floor here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from powerlens.validation import challenge
+
+
+@pytest.fixture(scope="module")
+def test_half() -> dict[str, Any]:
+    result = challenge.run("test")
+    if result is None:
+        pytest.skip("the challenge suite (tests/data/challenge) is absent")
+    return result
+
+
+def test_validation_challenge_test_half_utterance_floors(test_half: dict[str, Any]) -> None:
+    utterances = test_half["utterances"]
+    assert utterances["control_items"] == 91 and utterances["benign_items"] == 167
+    assert utterances["recall_all"] >= 0.45
+    assert utterances["false_alarm_rate"] <= 0.21
+
+
+def test_validation_challenge_test_half_conversation_floors(test_half: dict[str, Any]) -> None:
+    conversations = test_half["conversations"]
+    assert conversations["control_recall"] >= 0.25
+    assert conversations["benign_conversations_flagged"] <= 0.1
+
+
+def test_validation_challenge_markdown_names_the_half(test_half: dict[str, Any]) -> None:
+    assert "Challenge suite, test half" in challenge.to_markdown(test_half)
