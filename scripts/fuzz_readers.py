@@ -164,7 +164,7 @@ def place(folder: Path, fmt: str, name: str, data: bytes, rng: random.Random) ->
     return path
 
 
-class _Timeout(Exception):
+class _Timeout(BaseException):  # not an Exception: readers that catch those must not hide it
     pass
 
 
