@@ -16,12 +16,19 @@ from rich.console import Console
 from rich.markup import escape
 
 from powerlens.analysis import analyze_conversation, resolve_measures
-from powerlens.commands.options import ReplyTo, TacticsModel, reply_to_previous, tactics_model
+from powerlens.commands.options import (
+    Limits,
+    ReplyTo,
+    TacticsModel,
+    reading_budgets,
+    reply_to_previous,
+    tactics_model,
+)
 from powerlens.commands.progress import Activity, enabled_for
 from powerlens.errors import PowerlensError, UsageError
 from powerlens.measures import Options
 from powerlens.model import Conversation, ConversationReport, Report
-from powerlens.readers import formats, load
+from powerlens.readers import about, budgets, check_input, formats, load
 from powerlens.report import RENDERERS, write
 from powerlens.report.markdown import write_vault_notes
 from powerlens.systemic import load_declarations
@@ -46,7 +53,10 @@ def fail_cleanly(command: Callable[..., T]) -> Callable[..., T]:
         try:
             return command(*args, **kwargs)
         except PowerlensError as error:
-            message = escape(str(error))
+            text = str(error)
+            if len(text) > 4000:  # keep the code, the start and the fix of an oversized message
+                text = f"{text[:2000]} … {text[-1500:]}"
+            message = escape(text)
             err.print(f"[red]error:[/red] {message}", markup=True, highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
 
@@ -80,7 +90,9 @@ def analyze_command(
     ] = None,
     input_format: Annotated[
         str | None,
-        typer.Option("--input-format", help="Input format, when sniffing guesses wrong."),
+        typer.Option(
+            "--input-format", help="Input format, when sniffing guesses wrong (powerlens formats)."
+        ),
     ] = None,
     encoding: Annotated[
         str | None, typer.Option(help="Text encoding of the input (default: UTF-8, or its BOM).")
@@ -107,6 +119,7 @@ def analyze_command(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress bar on stderr.")
     ] = False,
+    limit: Limits = None,
 ) -> None:
     """Analyse conversations and print who did the most talking, with evidence."""
     if input_format is not None and input_format not in formats():
@@ -130,7 +143,11 @@ def analyze_command(
         )
     tags = contexts_per_file(files, context or [])
     reports: list[ConversationReport] = []
-    with Activity(err, enabled=enabled_for(err, quiet)) as activity:
+    with (
+        budgets.use(reading_budgets(limit)),
+        Activity(err, enabled=enabled_for(err, quiet)) as activity,
+    ):
+        check_input(files)
         next_file = activity.files(len(files))
         for path, tag in zip(files, tags, strict=True):
             with activity.reading(path):
@@ -168,10 +185,20 @@ def analyze_command(
 
 
 @app.command("formats")
-def formats_command() -> None:
-    """List the input formats powerlens reads."""
-    for name in formats():
-        typer.echo(name)
+def formats_command(
+    names: Annotated[
+        bool, typer.Option("--names", help="Only the names, one a line (for scripts).")
+    ] = False,
+) -> None:
+    """List the input formats: what each reads, what to pass, how it is recognised, an example."""
+    if names:
+        for name in formats():
+            typer.echo(name)
+        return
+    for name, info in about().items():
+        typer.echo(f"{name}\n  reads:      {info.reads}\n  pass:       {info.expects}")
+        typer.echo(f"  recognised: {info.recognised}\n  example:    {info.example}\n")
+    typer.echo("Name one with: powerlens analyze FILE --input-format NAME")
 
 
 COMMAND_MODULES: tuple[str, ...] = ("dyad", "corpus", "corpus_run", "practice", "profile", "serve")
