@@ -44,20 +44,20 @@ from starlette.responses import (
 
 from powerlens import render
 from powerlens.errors import PowerlensError
-from powerlens.measures.tactics_model import MODELS
+from powerlens.measures.tactics.model import MODELS
 from powerlens.model import ConversationReport, Report
 from powerlens.practices import PRACTICES, Guide, guide, to_markdown
 from powerlens.profiles import profile
 from powerlens.readers import formats
 from powerlens.report import charts
 from powerlens.report.html import (
-    STYLE,
     chart_section,
     findings_section,
     speaker_table,
     summary_section,
     transcript_section,
 )
+from powerlens.report.style import STYLE
 from powerlens.web.cases import Reports, case_number, count
 from powerlens.web.codec import conversation_from_json
 from powerlens.web.intake import read_form, submission
