@@ -174,7 +174,9 @@ def formats_command() -> None:
         typer.echo(name)
 
 
-COMMAND_MODULES: tuple[str, ...] = ("dyad", "corpus", "corpus_run", "practice", "profile", "serve")
+COMMAND_MODULES: tuple[str, ...] = (
+    "dyad", "corpus", "corpus_run", "practice", "profile", "serve", "timeline"
+)
 """Modules in ``powerlens.commands`` whose ``register(app)`` adds their commands."""
 
 for _module in COMMAND_MODULES:
