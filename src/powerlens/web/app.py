@@ -46,9 +46,11 @@ from powerlens.report.html import (
     findings_section,
     speaker_table,
     summary_section,
+    timeline_section,
     transcript_section,
 )
 from powerlens.systemic import load_declarations
+from powerlens.timeline import for_report, to_csv
 from powerlens.web.intake import IntakeError, read_conversations, read_form, submission
 from powerlens.web.pseudonym import pseudonymise
 from powerlens.web.security import install
@@ -266,6 +268,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "summary": Markup(summary_section(report)),
             "table": Markup(speaker_table(report)),
             "charts": Markup(chart_section(report)),
+            "timeline": Markup(timeline_section(report)),
             "findings": Markup(findings_section(report)),
             "transcript": Markup(transcript_section(report)),
         }
@@ -289,6 +292,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         text = render(Report([found[1]]), fmt)
         disposition = f'attachment; filename="powerlens-case-{case_id}.{extension}"'
         return Response(text, media_type=media, headers={"Content-Disposition": disposition})
+
+    @app.get("/cases/{case_id}/export/evidence.csv")
+    def export_evidence(case_id: int) -> Response:
+        found = case_and_report(case_id)
+        history = for_report(found[1]) if found is not None else None
+        if history is None:
+            return not_found()
+        disposition = f'attachment; filename="powerlens-case-{case_id}-evidence.csv"'
+        return Response(
+            to_csv(history), media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": disposition},
+        )
 
     def filled(case: Case, report: ConversationReport, practice: str) -> tuple[Guide, str | None]:
         g = guide(practice, report)
