@@ -203,7 +203,7 @@ def tally(report: ConversationReport, gap_hours: float = GAP_HOURS) -> Tally:
     for (uid, category), s in best.items():
         u = by_id[uid]
         counts[(category, u.speaker)][where[uid]] += 1
-        out.events.append(_event(u, category, s, s.subtype or ""))
+        out.events.append(_event(u, category, s, "" if s.subtype == category else s.subtype or ""))
     _refusals(report, out, where, by_id, counts)
     out.counts = dict(counts)
     out.events.sort(key=lambda e: (e.start, e.utterance_id, e.category))

@@ -283,16 +283,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return not_found()
         return RedirectResponse("/?deleted=1", status_code=303)
 
-    @app.get("/cases/{case_id}/export/{fmt}")
-    def export(case_id: int, fmt: str) -> Response:
-        found = case_and_report(case_id)
-        if found is None or fmt not in EXPORTS:
-            return not_found()
-        media, extension = EXPORTS[fmt]
-        text = render(Report([found[1]]), fmt)
-        disposition = f'attachment; filename="powerlens-case-{case_id}.{extension}"'
-        return Response(text, media_type=media, headers={"Content-Disposition": disposition})
-
     @app.get("/cases/{case_id}/export/evidence.csv")
     def export_evidence(case_id: int) -> Response:
         found = case_and_report(case_id)
@@ -304,6 +294,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             to_csv(history), media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": disposition},
         )
+
+    @app.get("/cases/{case_id}/export/{fmt}")
+    def export(case_id: int, fmt: str) -> Response:
+        found = case_and_report(case_id)
+        if found is None or fmt not in EXPORTS:
+            return not_found()
+        media, extension = EXPORTS[fmt]
+        text = render(Report([found[1]]), fmt)
+        disposition = f'attachment; filename="powerlens-case-{case_id}.{extension}"'
+        return Response(text, media_type=media, headers={"Content-Disposition": disposition})
 
     def filled(case: Case, report: ConversationReport, practice: str) -> tuple[Guide, str | None]:
         g = guide(practice, report)
