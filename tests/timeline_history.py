@@ -300,6 +300,33 @@ def whatsapp(messages: list[Message], style: str = "android24") -> str:
     return "\n".join(lines) + "\n"
 
 
+
+
+def placed(
+    conversations: list[Conversation],
+    roles: list[dict[str, str]],
+    every_days: float = 4.0,
+    id: str = "placed",
+) -> Conversation:
+    """Conversations set one after another as one history: the ``k``-th on day
+    ``k * every_days`` at 19:00 (from ``MONDAY``), its messages two minutes apart, and each
+    speaker renamed by ``roles[k]`` (a name not in it is kept)."""
+    utterances = []
+    for k, (c, rename) in enumerate(zip(conversations, roles, strict=True)):
+        start = MONDAY.timestamp() + k * every_days * 86400 + 19 * 3600
+        for i, u in enumerate(c.utterances):
+            utterances.append(
+                Utterance(
+                    id=f"{c.id}:{i + 1}",
+                    speaker=rename.get(u.speaker, u.speaker),
+                    text=u.text,
+                    start=start + 120 * i,
+                    line=u.line,
+                )
+            )
+    return Conversation(id=id, utterances=tuple(utterances), source=id)
+
+
 __all__ = [
     "CATEGORY_PHRASES",
     "CHATTER",
@@ -309,6 +336,7 @@ __all__ = [
     "Plan",
     "conversation",
     "history",
+    "placed",
     "rate_at",
     "truth_counts",
     "whatsapp",

@@ -55,6 +55,10 @@ def period(timeline: Timeline) -> str:
     )
 
 
+def _times(n: int) -> str:
+    return "once" if n == 1 else f"{n:,} times"
+
+
 def _count(n: int, noun: str) -> str:
     return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
@@ -114,9 +118,9 @@ def respect(timeline: Timeline, person: str) -> str:
     gave_in = sum(r.capitulated for r in refusals)
     answered = len(refusals) - counts["unanswered"]
     text = (
-        f"{person} refused {len(refusals)} times: respected {counts['respected']}, pressed on "
+        f"{person} refused {_times(len(refusals))}: respected {counts['respected']}, pressed on "
         f"{counts['pressured']}, punished {counts['punished']}, not answered "
-        f"{counts['unanswered']}; gave in afterwards {gave_in} times."
+        f"{counts['unanswered']}; gave in afterwards {_times(gave_in)}."
     )
     share = stats.wilson(counts["respected"], answered)
     if share is not None:
@@ -135,7 +139,7 @@ def talk(timeline: Timeline) -> list[str]:
     all_words, all_opened = sum(words.values()) or 1, sum(opened.values()) or 1
     return [
         f"{p}: {int(t.messages[p].sum()):,} messages, {words[p] / all_words:.0%} of the words, "
-        f"opened contact {opened[p]:,} times ({opened[p] / all_opened:.0%}) after "
+        f"opened contact {_times(opened[p])} ({opened[p] / all_opened:.0%}) after "
         f"{t.gap_hours:g} hours or more of quiet."
         for p in t.people
     ]

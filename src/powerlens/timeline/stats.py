@@ -131,7 +131,10 @@ def trend(counts: np.ndarray, exposure: np.ndarray) -> Trend:
     n = len(y)
     total = int(y.sum())
     if total < MIN_EVENTS or n < MIN_WEEKS:
-        reason = f"{total} events in {n} weeks with messages"
+        reason = (
+            f"{total} event{'' if total == 1 else 's'} in {n} week{'' if n == 1 else 's'} "
+            "with messages"
+        )
         return Trend("too little data", reason=reason)
     if y[0] == total or y[-1] == total:
         return Trend("too little data", reason="every event falls in the first or last week")
