@@ -35,10 +35,12 @@ SMALL = Plan(
         ("challenge/conversations/couple-chat-control.txt", "2024-03-14", "2024-03-14",
          ["Ryan", "Chlo"]),
         ("slack/export", "2024-03-04", "2024-03-05", ["Ann Lee", "Bo", "Cy Park", "U4"]),
+        ("slack/export/general", "2024-03-04", "2024-03-05", ["Ann Lee", "Bo", "Cy Park", "U4"]),
         ("email/team.mbox", "2024-03-04", "2024-03-05",
          ["Ann Lee", "Ben Okafor", "cara@example.com", "Dan Ruiz", "Eve"]),
     ],
-    ids=["whatsapp-android-12h", "whatsapp-ios-24h", "whatsapp-android-24h", "slack", "mbox"],
+    ids=["whatsapp-android-12h", "whatsapp-ios-24h", "whatsapp-android-24h", "slack",
+         "slack-channel", "mbox"],
 )
 def test_timeline_reads_each_dated_export(path: str, first: str, last: str, people: list[str]) -> None:
     result = runner.invoke(app, ["timeline", str(DATA / path), "--format", "json"])

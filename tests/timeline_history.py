@@ -13,12 +13,15 @@ every phrase the moves family reads as exactly that category on its own (checked
 The truth of each message is kept in ``Message.planted``, so a check compares what the timeline
 found with what was written, and ``truth_counts`` gives the weekly counts to expect.
 
-Used by ``tests/test_timeline_*.py``, ``bench/timeline.py`` and ``bench/timeline_checks.py``.
+Used by ``tests/test_timeline_*.py``, ``bench/timeline.py`` and ``bench/timeline_checks.py``;
+``python tests/timeline_history.py history.txt`` writes a year of it as a WhatsApp export (the
+example of docs/timeline.md).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -341,3 +344,29 @@ __all__ = [
     "truth_counts",
     "whatsapp",
 ]
+
+
+EXAMPLE = Plan(
+    weeks=52,
+    messages_per_day=12.0,
+    rates={
+        "monitoring": (0.5, 4.0),
+        "degradation": (0.2, 1.5),
+        "power_with": (3.0, 1.0),
+        "power_to": (1.0, 1.0),
+        "self_critical": (0.2, 1.0),
+    },
+    begins={"degradation": 20},
+    refusals=(1.0, 1.5),
+    responses={"respected": 0.5, "pressured": 0.3, "punished": 0.2},
+    capitulate=0.5,
+    seed=2024,
+)
+"""A year in which monitoring and degradation rise and Power With fades (docs/timeline.md)."""
+
+
+if __name__ == "__main__":
+    target = sys.argv[1] if len(sys.argv) > 1 else "history.txt"
+    with open(target, "w", encoding="utf-8") as out:
+        out.write(whatsapp(history(EXAMPLE)))
+    print(f"wrote {target}", file=sys.stderr)
