@@ -32,18 +32,11 @@ import numpy as np
 from powerlens.language import tokenize
 from powerlens.language.prefilter import fold
 from powerlens.measures.moves import APOLOGY, APOLOGY_NEEDLES, CONDOLENCE
+from powerlens.measures.moves.control import CONTROL_CATEGORIES
 from powerlens.model import ConversationReport, Signal, Utterance
 from powerlens.timeline.history import day_of, session_starts, week_of
 
-CONTROL = (
-    "monitoring",
-    "isolation",
-    "economic_control",
-    "intimidation",
-    "deciding_for_another",
-    "degradation",
-    "regulating_everyday_life",
-)
+CONTROL = CONTROL_CATEGORIES
 """Control categories of the moves family (Duluth wheel; Stark 2007; UK statutory guidance)."""
 OTHER_OVER = ("command", "prohibition", "dismissing")
 """Power Over that is not one of the control categories."""
