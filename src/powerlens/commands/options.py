@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from powerlens.errors import UsageError
+from powerlens.readers import budgets
 
 ReplyTo = Annotated[
     str | None,
@@ -20,6 +21,24 @@ def reply_to_previous(value: str | None) -> bool:
     if value not in (None, "previous"):
         raise UsageError(f"--reply-to {value!r} is not understood.", fix="use --reply-to previous")
     return value == "previous"
+
+
+Limits = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--limit",
+        metavar="NAME=N",
+        help="Raise a reading budget (repeatable): "
+        + ", ".join(f"{name} ({what})" for name, (_, _, what) in budgets.LIMITS.items())
+        + ". Defaults in docs/formats.md.",
+    ),
+]
+"""``--limit NAME=N``: the reading budgets of ``powerlens.readers.budgets``."""
+
+
+def reading_budgets(values: list[str] | None) -> budgets.Budgets:
+    """The budgets for ``--limit`` options (the defaults when there are none)."""
+    return budgets.parse(values or [])
 
 
 TacticsModel = Annotated[

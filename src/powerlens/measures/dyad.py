@@ -27,6 +27,7 @@ coder).
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from powerlens.language import Tokens
 from powerlens.lexicons import word_list
@@ -89,9 +90,12 @@ def detect_helper(conversation: Conversation) -> tuple[str | None, str]:
     if len(names) == 2 and len(clients) == 1:
         other = next(n for n in names if n != clients[0])
         return other, f"the other speaker, {clients[0]!r}, is named as the client"
+    said: dict[str, list[str]] = {name: [] for name in names}
+    for u in conversation.utterances:  # one pass, not one per speaker
+        said[u.speaker].append(u.text)
     rates: dict[str, tuple[float, int, int]] = {}
     for name in names:
-        texts = [u.text for u in conversation.utterances if u.speaker == name]
+        texts = said[name]
         moves = sum(1 for t in texts for c in code_helper(t).sentences if c.label != "affirm")
         rates[name] = (moves / max(1, len(texts)), moves, len(texts))
     ranked = sorted(names, key=lambda n: -rates[n][0])
@@ -156,6 +160,7 @@ class Dyad:
         previous_helper: HelperCodes | None = None
         last_client: str | None = None
         said: list[str] = []
+        unanswered: list[dict[str, Any]] = []  # client refusals the helper has not replied to
         previous_speaker: str | None = None
         for utterance, words in zip(conversation.utterances, tokens, strict=True):
             is_helper = utterance.speaker == helper
@@ -180,22 +185,23 @@ class Dyad:
                     partial.signals.append(_signal(utterance.id, utterance.speaker, helper, code))
                     c[code.label] += 1
                     if code.label == "refusal":
-                        partial.refusals.append(
-                            {
-                                "utterance_id": utterance.id,
-                                "by": utterance.speaker,
-                                "span": list(code.span),
-                                "response_id": None,
-                                "respected": None,
-                            }
-                        )
+                        refusal = {
+                            "utterance_id": utterance.id,
+                            "by": utterance.speaker,
+                            "span": list(code.span),
+                            "response_id": None,
+                            "respected": None,
+                        }
+                        partial.refusals.append(refusal)
+                        unanswered.append(refusal)
                 if previous_helper is not None and labels & {"refusal"}:
                     permitted_for = 0
                 continue
             coded = code_helper(
                 utterance.text, " ".join(said[-HEARD_TURNS:]) or None, previous_helper
             )
-            self._answer_refusals(partial, utterance.id, coded)
+            self._answer_refusals(partial, unanswered, utterance.id, coded)
+            unanswered = []
             if any(m.subtype == "permission" for m in coded.moves):
                 permitted_for = PERMISSION_WINDOW + 1
             permitted = permitted_for > 0 or any(m.label == "autonomy_support" for m in coded.moves)
@@ -235,18 +241,21 @@ class Dyad:
         return keep
 
     @staticmethod
-    def _answer_refusals(partial: DyadPartial, utterance_id: str, coded: HelperCodes) -> None:
+    def _answer_refusals(
+        partial: DyadPartial,
+        unanswered: list[dict[str, Any]],
+        utterance_id: str,
+        coded: HelperCodes,
+    ) -> None:
+        """The helper's turn answers every client refusal since the helper's last turn."""
         pressure = [m for m in coded.moves if m.label in ("directive", "advice")]
-        for refusal in partial.refusals:
-            if refusal["response_id"] is None:
-                refusal["response_id"] = utterance_id
-                refusal["respected"] = not pressure
-                refusal["evidence"] = (
-                    f"rule:{pressure[0].rule}"
-                    if pressure
-                    else "no directive or advice in the reply"
-                )
-                partial.counts["refusals_respected" if not pressure else "refusals_pressured"] += 1
+        for refusal in unanswered:
+            refusal["response_id"] = utterance_id
+            refusal["respected"] = not pressure
+            refusal["evidence"] = (
+                f"rule:{pressure[0].rule}" if pressure else "no directive or advice in the reply"
+            )
+            partial.counts["refusals_respected" if not pressure else "refusals_pressured"] += 1
 
     def combine(self, a: DyadPartial, b: DyadPartial) -> DyadPartial:
         return DyadPartial(

@@ -36,7 +36,7 @@ from typing import Any
 from powerlens.errors import UsageError
 from powerlens.language import Tokens
 from powerlens.language.rules import discount, load_rules
-from powerlens.measures.base import Options
+from powerlens.measures.base import Options, addressees
 from powerlens.measures.tactics_model import (
     DEFAULT_MODEL,
     HASH_BITS,
@@ -70,7 +70,7 @@ from powerlens.measures.tactics_score import (
     turn_evidence,
     turn_score,
 )
-from powerlens.model import Conversation, MeasureResult, Signal, Utterance
+from powerlens.model import Conversation, MeasureResult, Signal
 
 __all__ = [
     "DEFAULT_MODEL",
@@ -110,19 +110,6 @@ __all__ = [
 FAMILY = "tactic"
 
 
-def _target(utterances: tuple[Utterance, ...], i: int, names: list[str]) -> str | None:
-    """The other speaker: the only one in a dyad, else the nearest different speaker around."""
-    me = utterances[i].speaker
-    others = [n for n in names if n != me]
-    if len(others) == 1:
-        return others[0]
-    for j in [*range(i - 1, -1, -1), *range(i + 1, len(utterances))]:
-        other: str = utterances[j].speaker
-        if other != me:
-            return other
-    return None
-
-
 def _model_span(text: str, words: list[str]) -> tuple[int, int]:
     """The utterance text without surrounding whitespace."""
     start = len(text) - len(text.lstrip())
@@ -158,14 +145,14 @@ class Tactics:
         probability, at_training, scored, _, strongest = conversation_probability(
             texts, speakers, tokens, model, load_rules(RULES_FILE), base_rate
         )
-        names = conversation.speaker_names()
         evidence = turn_evidence(scored, float(model.meta["turn"]["mix"])) if model else []
         # A model without technique heads (ReaMent has no technique labels) gives no turn
         # signals of its own: a signal names its tactic, and only the rules can then.
         labelled = model is not None and bool(model.meta.get("techniques", True))
         signals: list[Signal] = []
+        targets = addressees([u.speaker for u in utterances])
         for i, u in enumerate(utterances):
-            target = _target(utterances, i, names)
+            target = targets[i]
             ruled: set[str] = set()
             for rule, span in scored.rules[i]:
                 if rule.score >= threshold:
@@ -315,8 +302,11 @@ def _summary(
     for t in sequence:
         by_speaker[t["speaker"]]["turns"] += 1
     repeated = []
+    per_speaker: dict[str, list[dict[str, Any]]] = {}
+    for t in sequence:
+        per_speaker.setdefault(t["speaker"], []).append(t)
     for name, row in by_speaker.items():
-        mine = [t for t in sequence if t["speaker"] == name]
+        mine = per_speaker.get(name, [])
         if len(mine) >= 2:
             repeated.append(
                 {

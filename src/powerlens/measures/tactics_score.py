@@ -37,6 +37,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from powerlens.language import Tokens
 from powerlens.language.rules import Rule
@@ -114,7 +115,7 @@ def score_conversation(
     for g, (start, end) in enumerate(spans):
         bags += buckets[start:end]
         groups += [n + g] * (end - start)
-    out = model.group_logits(bags, groups, n + len(spans))
+    out = _chunked_logits(model, bags, groups, n + len(spans))
     u, t0 = model.head("utterance"), model.head(LABELS[0])
     heads = [model.head(h) for h in DIALOGUE_HEADS]
     dt0 = model.head("dialogue:" + LABELS[0])
@@ -282,3 +283,25 @@ __all__ = [
     "window_evidence",
     "windows",
 ]
+
+
+CHUNK_GROUPS = 4096
+"""Groups (turns or windows) scored per call: bounded memory on a history of any length."""
+
+
+def _chunked_logits(
+    model: TacticModel, bags: list[list[int]], groups: list[int], n_groups: int
+) -> npt.NDArray[np.float32]:
+    """``model.group_logits`` over consecutive runs of at most ``CHUNK_GROUPS`` groups (bags are
+    in order of group), so the temporary matrices stay small; the result is the same."""
+    parts = []
+    start = 0
+    for first in range(0, n_groups, CHUNK_GROUPS):
+        last = min(n_groups, first + CHUNK_GROUPS)
+        end = start
+        while end < len(groups) and groups[end] < last:
+            end += 1
+        local = [g - first for g in groups[start:end]]
+        parts.append(model.group_logits(bags[start:end], local, last - first))
+        start = end
+    return np.concatenate(parts) if parts else model.group_logits([], [], 0)
