@@ -124,3 +124,42 @@ def test_timeline_cli_usage_errors(args: list[str], message: str) -> None:
 def test_timeline_short_history_says_too_little_data() -> None:
     text = render(timeline([DATA / "challenge/conversations/couple-chat-control.txt"]), "terminal")
     assert "too little data" in text and "1 week (1 with messages)" in text
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "telegram/ChatExport_2024-01-05",
+        "telegram/account",
+        "signal/export",
+        "discord/planning.csv",
+        "googlechat/Takeout",
+        "imessage/Sam Rivera.txt",
+        "meta/your_facebook_activity",
+        "meta/your_instagram_activity",
+    ],
+)
+def test_timeline_reads_the_chat_apps_exports(path: str) -> None:
+    result = runner.invoke(app, ["timeline", str(DATA / path), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    history = json.loads(result.stdout)["history"]
+    assert history["first"] <= history["last"] and history["analysed"] > 0
+    assert history["read"] == history["analysed"] + history["rejected"]
+
+
+def test_timeline_reads_a_folder_and_a_zip_of_overlapping_exports(tmp_path: Path) -> None:
+    import zipfile
+
+    messages = history(SMALL)
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "WhatsApp Chat 1.txt").write_text(whatsapp(messages[:200]), encoding="utf-8")
+    (folder / "WhatsApp Chat 2.txt").write_text(whatsapp(messages[150:]), encoding="utf-8")
+    archive = tmp_path / "exports.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for part in sorted(folder.iterdir()):
+            z.write(part, part.name)
+    for source in (folder, archive):
+        merged = read_history([source])
+        assert len(merged.utterances) == len(messages)
+        assert sum("the same message as in" in r.reason for r in merged.rejected) == 50

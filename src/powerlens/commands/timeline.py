@@ -1,7 +1,8 @@
 """``powerlens timeline CHAT...``: a whole chat history read as a pattern over weeks.
 
-Thin glue over ``powerlens.timeline`` (read, analyse once, count per week, render); see that
-package for what is counted and how the trends are tested.
+Thin glue over ``powerlens.timeline`` (read, merge, analyse once, count per week, render);
+see that package for what is counted and how the trends are tested. Progress, ``--quiet`` and
+the reading budgets (``--limit``) work as for ``analyze``.
 """
 
 from __future__ import annotations
@@ -13,9 +14,13 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from powerlens.commands.options import Limits, reading_budgets
+from powerlens.commands.progress import Activity, enabled_for
 from powerlens.errors import UsageError
-from powerlens.readers import formats
-from powerlens.timeline import GAP_HOURS, RENDERERS, render, timeline, to_csv
+from powerlens.model import Conversation
+from powerlens.readers import budgets, check_input, formats, load
+from powerlens.timeline import GAP_HOURS, RENDERERS, analyse, build, merge, render, to_csv
+from powerlens.timeline.build import MEASURES
 
 err = Console(stderr=True)
 
@@ -45,6 +50,10 @@ def timeline_command(
     encoding: Annotated[
         str | None, typer.Option(help="Text encoding of the input (default: UTF-8, or its BOM).")
     ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress bar on stderr.")
+    ] = False,
+    limit: Limits = None,
 ) -> None:
     """Read a whole chat history as one relationship: each control category, Power With and
     To, refusals and their answers, per person and week, with trends and an evidence log."""
@@ -58,11 +67,26 @@ def timeline_command(
         raise UsageError(
             f"--gap-hours {gap_hours:g} is not a length of time.", fix="give hours > 0"
         )
-    result = timeline(files, format=input_format, encoding=encoding, gap_hours=gap_hours)
+    with (
+        budgets.use(reading_budgets(limit)),
+        Activity(err, enabled=enabled_for(err, quiet)) as activity,
+    ):
+        check_input(files)
+        conversations: list[Conversation] = []
+        next_file = activity.files(len(files))
+        for path in files:
+            with activity.reading(path):
+                conversations += load(path, format=input_format, encoding=encoding)
+            next_file()
+        history = merge(conversations)
+        step = activity.analysing(history.id, len(history.utterances), len(MEASURES) + 1)
+        result = build(analyse(history, step=step), gap_hours)
+        with activity.rendering(format):
+            text = render(result, format)
+            evidence = to_csv(result) if export is not None else ""
     if export is not None:
-        export.write_text(to_csv(result), encoding="utf-8", newline="")
+        export.write_text(evidence, encoding="utf-8", newline="")
         err.print(f"wrote {export}", highlight=False, markup=False)
-    text = render(result, format)
     if output is not None:
         output.write_text(text, encoding="utf-8")
         err.print(f"wrote {output}", highlight=False, markup=False)

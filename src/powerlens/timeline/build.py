@@ -10,6 +10,7 @@ per ``RESPECT_BLOCK`` weeks (refusals are rarer than weeks), with Wilson interva
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -104,10 +105,19 @@ class Timeline:
         return self.tally.people
 
 
-def analyse(conversation: Conversation, options: Options | None = None) -> ConversationReport:
-    """The moves family's reading of the whole history, once (linear in its length)."""
+def analyse(
+    conversation: Conversation,
+    options: Options | None = None,
+    step: Callable[[str], None] | None = None,
+) -> ConversationReport:
+    """The moves family's reading of the whole history, once (linear in its length); ``step``
+    as for ``analyze_conversation`` (a progress display)."""
     return analyze_conversation(
-        conversation, resolve_measures(list(MEASURES)), options or Options(), explicit=True
+        conversation,
+        resolve_measures(list(MEASURES)),
+        options or Options(),
+        explicit=True,
+        step=step,
     )
 
 
