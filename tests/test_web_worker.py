@@ -39,7 +39,9 @@ def client_for(settings: Settings) -> TestClient:
 
 def upload(client: TestClient, name: str, content: bytes, **fields: str):  # type: ignore[no-untyped-def]
     return client.post(
-        "/analyse", data=fields, files={"file": (name, content)},
+        "/analyse",
+        data=fields,
+        files={"file": (name, content)},
         headers={"accept": "application/json"},
     )
 
@@ -96,25 +98,33 @@ def test_web_parquet_bomb_is_refused_quickly_within_memory(tmp_path: Path) -> No
     assert response.json()["error"]["code"].startswith("PL1")
     peak = small.app.state.analyses.peak  # type: ignore[attr-defined]
     assert peak < 500 * MB
-    # with room to read it, the text read is over --max-bytes, refused before any analysis
+    # with room to read it, the reader's budget refuses the 8 MB utterance before any analysis
     roomy = client_for(Settings(data_dir=tmp_path / "b"))
     began = time.monotonic()
     response = upload(roomy, "bomb.parquet", bomb)
     assert time.monotonic() - began < 10
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "PL122" and "[PL113]" in error["message"]
+    assert "--limit utterance-chars=" in error["message"]  # serve takes --limit too
+    # with that budget raised, the text read is over --max-bytes, refused before any analysis
+    raised = client_for(Settings(data_dir=tmp_path / "c", limits=("utterance-chars=9000000",)))
+    response = upload(raised, "bomb.parquet", bomb)
     assert response.status_code == 413
     error = response.json()["error"]
     assert error["code"] == "PL190" and "32.0 MB" in error["message"]
     assert "--max-bytes" in error["fix"]
-    for client in (small, roomy):
+    for client in (small, roomy, raised):
         assert client.app.state.store.counts()["cases"] == 0  # type: ignore[attr-defined]
 
 
 def test_web_zip_and_gzip_bombs_are_refused_quickly(tmp_path: Path) -> None:
     chunk = b"Alex: " + b"a" * (MB - 7) + b"\n"
     packed = io.BytesIO()
-    with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as archive, archive.open(
-        "chat.txt", "w", force_zip64=True
-    ) as inner:
+    with (
+        zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as archive,
+        archive.open("chat.txt", "w", force_zip64=True) as inner,
+    ):
         for _ in range(200):
             inner.write(chunk)
     squeezed = io.BytesIO()
@@ -209,7 +219,10 @@ def start_serve(env: dict[str, str], *args: str):  # type: ignore[no-untyped-def
 
     process = subprocess.Popen(
         [sys.executable, "-m", "powerlens.cli", "serve", "--no-browser", *args],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
     )
     assert process.stdout is not None
     line = process.stdout.readline()
@@ -252,8 +265,12 @@ def test_web_case_opens_without_analysing_again(
     first.post("/analyse", data={"text": text, "reply_to_previous": "on"}, params={})
     first.post("/analyse", data={"text": SHORT, "context": "work"})
     addresses = [
-        "/cases/1", "/cases/1/export/html", "/cases/1/export/md", "/cases/1/export/json",
-        "/cases/1/practice/tracking-influence", "/cases/1/practice/boundary-check/export.md",
+        "/cases/1",
+        "/cases/1/export/html",
+        "/cases/1/export/md",
+        "/cases/1/export/json",
+        "/cases/1/practice/tracking-influence",
+        "/cases/1/practice/boundary-check/export.md",
         "/people/Alex",
     ]
     before = {a: first.get(a).text for a in addresses}
@@ -361,17 +378,26 @@ def test_web_route_parameters_are_checked_before_the_database(tmp_path: Path) ->
     client.post("/analyse", data={"text": SHORT})
     huge = "9" * 30
     for address in (
-        f"/cases/{huge}", "/cases/abc", "/cases/-1", "/cases/0", "/cases/01",
-        f"/cases/{huge}/export/json", f"/cases/{huge}/practice/boundary-check",
-        f"/cases/{huge}/practice/boundary-check/export.md", "/people/" + "x" * 5000,
+        f"/cases/{huge}",
+        "/cases/abc",
+        "/cases/-1",
+        "/cases/0",
+        "/cases/01",
+        f"/cases/{huge}/export/json",
+        f"/cases/{huge}/practice/boundary-check",
+        f"/cases/{huge}/practice/boundary-check/export.md",
+        "/people/" + "x" * 5000,
         "/no/such/page",
     ):
         response = client.get(address)
         assert response.status_code == 404, address
         assert "Not found" in response.text
         assert response.headers["content-security-policy"].startswith("default-src 'self'")
-    for sneaky in ("/static/%2e%2e/app.py", "/static/..%2f..%2fpyproject.toml",
-                   "/static/%2e%2e/%2e%2e/%2e%2e/etc/passwd"):
+    for sneaky in (
+        "/static/%2e%2e/app.py",
+        "/static/..%2f..%2fpyproject.toml",
+        "/static/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+    ):
         response = client.get(sneaky)
         assert response.status_code == 404 and "import" not in response.text, sneaky
     assert client.post(f"/cases/{huge}/delete").status_code == 404
@@ -384,9 +410,7 @@ def test_web_route_parameters_are_checked_before_the_database(tmp_path: Path) ->
 
 def test_web_json_answers_for_scripts(tmp_path: Path) -> None:
     client = client_for(Settings(data_dir=tmp_path))
-    ok = client.post(
-        "/analyse", data={"text": SHORT}, headers={"accept": "application/json"}
-    )
+    ok = client.post("/analyse", data={"text": SHORT}, headers={"accept": "application/json"})
     assert ok.status_code == 200 and ok.json() == {"location": "/cases/1", "cases": [1]}
     refused = upload(client, "chat.txt", b"Ann: hi\nBen: caf\xe9\n")
     error = refused.json()["error"]
@@ -395,7 +419,7 @@ def test_web_json_answers_for_scripts(tmp_path: Path) -> None:
     assert gone.json() == {"location": "/?deleted=1"}
 
 
-AUDIT = '''
+AUDIT = """
 import os, sys
 
 ALLOWED = ("/dev/", "/proc/")
@@ -418,7 +442,7 @@ def _hook(event, args):
         sys.__stderr__.write(f"WROTE {event} {path}\\n")
 
 sys.addaudithook(_hook)
-'''
+"""
 
 
 def test_web_memory_only_writes_nothing_to_disk(tmp_path: Path) -> None:
@@ -448,12 +472,15 @@ def test_web_memory_only_writes_nothing_to_disk(tmp_path: Path) -> None:
             made = client.post("/analyse", data={"text": SHORT, "context": "work"})
             assert made.status_code == 200 and "Memory only" in made.text
             day = json.dumps(DAY).encode()
-            slack = client.post("/analyse", files={"file": ("2024-01-01.json", day)},
-                                data={"format": "slack"})
+            slack = client.post(
+                "/analyse", files={"file": ("2024-01-01.json", day)}, data={"format": "slack"}
+            )
             assert slack.status_code == 200
             declared = "[people.Alex]\nincome_share = 0.8\n[people.Jo]\nincome_share = 0.2\n"
-            saved = client.post("/cases/1/practice/airing-the-privilege",
-                                data={"answer": ["mine"], "declarations": declared})
+            saved = client.post(
+                "/cases/1/practice/airing-the-privilege",
+                data={"answer": ["mine"], "declarations": declared},
+            )
             assert saved.status_code == 200 and "Your answers were saved." in saved.text
             assert client.get("/cases/1/export/json").status_code == 200
             refused = client.post("/analyse", files={"file": ("x.txt", b"\xff\xfe\x00")})

@@ -20,6 +20,7 @@ from typing import Annotated
 
 import typer
 
+from powerlens.commands.options import Limits, reading_budgets
 from powerlens.errors import MissingExtraError, UsageError
 from powerlens.web.settings import (
     LOOPBACK_HOSTS,
@@ -76,6 +77,7 @@ def serve_command(
         int | None,
         typer.Option(help="Analyses run at once (default: one per core, at most 4).", min=1),
     ] = None,
+    limit: Limits = None,
     scratch_dir: Annotated[
         Path | None,
         typer.Option(
@@ -101,6 +103,7 @@ def serve_command(
     from powerlens.web.app import create_app
     from powerlens.web.server import bind, run, url_of
 
+    reading_budgets(limit)  # a malformed --limit is refused before the server starts
     settings = Settings(
         data_dir=data_dir or default_data_dir(),
         memory_only=memory_only or memory_only_from_env(),
@@ -108,6 +111,7 @@ def serve_command(
         token=token,
         max_bytes=max_bytes,
         max_utterances=max_utterances,
+        limits=tuple(limit or ()),
         max_seconds=max_seconds,
         max_memory=max_memory * 2**20,
         workers=workers or default_workers(),

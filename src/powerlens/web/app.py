@@ -269,6 +269,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 tactics_model=tactics,
                 max_bytes=settings.max_bytes,
                 max_utterances=settings.max_utterances,
+                limits=settings.limits,
             )
             outcome = await analyses.run(job, item.data, request.is_disconnected)
         except Cancelled:
@@ -298,6 +299,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             declarations=declarations,
             max_bytes=settings.max_bytes,
             max_utterances=settings.max_utterances,
+            limits=settings.limits,
         )
         outcome = await analyses.run(job, stored[0].encode("utf-8"), request.is_disconnected)
         return outcome.reports[0]

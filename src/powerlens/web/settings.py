@@ -63,6 +63,8 @@ class Settings:
     max_memory: int = MAX_MEMORY
     workers: int = field(default_factory=default_workers)
     scratch_dir: Path | None = None
+    limits: tuple[str, ...] = ()
+    """Reading budgets raised for uploads (``--limit NAME=N``, ``readers.budgets``)."""
 
     @property
     def database(self) -> Path | None:

@@ -36,7 +36,7 @@ from powerlens.analysis import analyze
 from powerlens.errors import PowerlensError
 from powerlens.measures import Options
 from powerlens.model import Conversation, ConversationReport
-from powerlens.readers import formats, load
+from powerlens.readers import budgets, formats, load
 from powerlens.systemic import load_declarations
 from powerlens.web.codec import conversation_from_json, conversation_to_json, report_to_json
 from powerlens.web.pseudonym import pseudonymise
@@ -66,6 +66,8 @@ class Job:
     declarations: str = ""
     max_bytes: int = 5 * 1024 * 1024
     max_utterances: int = 5000
+    limits: tuple[str, ...] = ()
+    """Reading budgets raised with ``serve --limit NAME=N`` (``readers.budgets``)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -121,9 +123,10 @@ def read_upload(job: Job, data: bytes) -> list[Conversation]:
     shown = safe_name(job.name)
     path = _private_file(job.folder, UPLOAD, shown, data)
     try:
-        conversations = load(
-            path, format=job.input_format, context=(job.context,) if job.context else ()
-        )
+        with budgets.use(budgets.parse(list(job.limits))):
+            conversations = load(
+                path, format=job.input_format, context=(job.context,) if job.context else ()
+            )
     except PowerlensError as error:
         raise passed_on(error, job.folder, shown) from None
     finally:
@@ -204,9 +207,7 @@ def run(job: Job, data: bytes) -> list[Analysed]:
     done = []
     for conversation in read:
         prepared, alias = prepare(conversation, job.helper, job.pseudonymise)
-        report = analyse(
-            prepared, alias, job.reply_to_previous, declarations, job.tactics_model
-        )
+        report = analyse(prepared, alias, job.reply_to_previous, declarations, job.tactics_model)
         done.append(Analysed(conversation_to_json(prepared), alias, report_to_json(report)))
     return done
 
@@ -290,8 +291,14 @@ def serve(conn: Any) -> None:
         done = run(job, data)
     except BaseException as error:  # every failure becomes a refusal, never a traceback
         refused = refusal(error, job, memory)
-        message = {"ok": False, "code": refused.code, "status": refused.status,
-                   "message": refused.message, "fix": refused.fix, "peak": peak_memory()}
+        message = {
+            "ok": False,
+            "code": refused.code,
+            "status": refused.status,
+            "message": refused.message,
+            "fix": refused.fix,
+            "peak": peak_memory(),
+        }
         conn.send_bytes(json.dumps(message).encode("utf-8"))
         return
     header = {"ok": True, "helpers": [d.helper for d in done], "peak": peak_memory()}
