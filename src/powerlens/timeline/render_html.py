@@ -58,6 +58,14 @@ def _keys(rows: list[Row]) -> list[tuple[str, str]]:
 
 
 def _busiest(rows: list[Row]) -> str:
+    if all(r.group == "talk" for r in rows):
+        parts = [
+            f"{escape(label(category))}: "
+            + ", ".join(f"{bdi(r.person)} {r.total:,}" for r in rows if r.category == category)
+            for category in dict.fromkeys(r.category for r in rows)
+        ]
+        text = "; ".join(parts) + "."
+        return text[0].upper() + text[1:]
     top = max(rows, key=lambda r: r.total)
     return f"Most often: {escape(label(top.category))} by {bdi(top.person)} ({top.total:,} times)."
 
