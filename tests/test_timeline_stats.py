@@ -104,3 +104,9 @@ def test_stats_no_change_point_or_trend_on_flat_counts_beyond_the_error_rate() -
             trends += t.p < stats.ALPHA
     assert tested == 100
     assert changes <= 5 and trends <= 10  # 5% nominal; measured over 1,800 series in docs
+
+
+def test_stats_each_week_has_its_interval() -> None:
+    assert stats.count_interval(0) == (0.0, pytest.approx(3.6889, abs=1e-4))
+    low, high = stats.count_interval(3)
+    assert (round(low, 4), round(high, 4)) == (0.6187, 8.7673)

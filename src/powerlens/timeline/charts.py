@@ -11,6 +11,7 @@ from __future__ import annotations
 from powerlens.report import bidi, charts
 from powerlens.timeline.build import Row, Timeline
 from powerlens.timeline.history import week_start
+from powerlens.timeline.stats import count_interval
 
 WIDTH = charts.WIDTH
 LABEL_W = 120
@@ -118,10 +119,11 @@ def heat_strips(timeline: Timeline, rows: list[Row], title: str) -> str:
                 )
             elif count:
                 when = week_start(timeline.tally.first_week + k).isoformat()
+                low, high = count_interval(int(count))
                 parts.append(
                     f'<rect x="{axis.x(k):.1f}" y="{y}" width="{w:.2f}" height="{ROW_H - 3}" '
                     f'fill="{colour}" fill-opacity="{0.2 + 0.8 * count / peak:.2f}">'
-                    f"<title>week of {when}: {int(count)}</title></rect>"
+                    f"<title>week of {when}: {int(count)} (95% {low:.1f}–{high:.1f})</title></rect>"
                 )
         for change in row.changes:
             cx = axis.x(change.week)

@@ -11,7 +11,7 @@ from typing import Any
 
 import orjson
 
-from powerlens.timeline import describe, evidence
+from powerlens.timeline import describe, evidence, stats
 from powerlens.timeline.build import Row, Timeline
 
 SCHEMA = "powerlens.timeline/1"
@@ -29,6 +29,7 @@ def _series(timeline: Timeline, row: Row) -> dict[str, Any]:
         "person": row.person,
         "total": row.total,
         "weekly": [int(n) for n in row.weekly],
+        "weekly_interval": [[_num(v) for v in stats.count_interval(int(n))] for n in row.weekly],
         "rate": {
             "per_week": _num(row.rate.rate),
             "low": _num(row.rate.low),

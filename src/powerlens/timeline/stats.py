@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 
@@ -90,6 +91,13 @@ def rate(events: int, weeks: float) -> Rate:
     low = 0.0 if events == 0 else gamma_ppf(ALPHA / 2, events)
     high = gamma_ppf(1 - ALPHA / 2, events + 1)
     return Rate(events, weeks, events / weeks, low / weeks, high / weeks)
+
+
+@cache
+def count_interval(events: int) -> tuple[float, float]:
+    """The exact 95% Poisson interval of one week's count (a rate per week with its interval)."""
+    r = rate(events, 1.0)
+    return r.low, r.high
 
 
 def wilson(successes: int, trials: int) -> tuple[float, float, float] | None:
@@ -246,6 +254,7 @@ __all__ = [
     "Rate",
     "Trend",
     "change_points",
+    "count_interval",
     "holm",
     "rate",
     "trend",
