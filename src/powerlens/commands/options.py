@@ -54,7 +54,7 @@ TacticsModel = Annotated[
 
 def tactics_model(value: str) -> str:
     """The model name if it is shipped (or ``none``); anything else is a usage error."""
-    from powerlens.measures.tactics_model import MODELS
+    from powerlens.measures.tactics.model import MODELS
 
     if value != "none" and value not in MODELS:
         raise UsageError(

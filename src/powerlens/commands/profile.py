@@ -21,7 +21,7 @@ from powerlens.model import Conversation
 from powerlens.profiles import Profile, profile
 from powerlens.readers import load
 from powerlens.report import charts
-from powerlens.report.html import CSP, STYLE
+from powerlens.report.style import CSP, STYLE
 
 
 def profile_command(

@@ -30,7 +30,7 @@ class Options:
     """Declared systemic positions by person (``powerlens.systemic.load_declarations``)."""
     tactics_model: str = "mentalmanip"
     """The tactic model: ``mentalmanip`` (default, CC BY-NC 4.0), ``reament`` (MIT) or ``none``
-    (rules only); see ``powerlens.measures.tactics_model``."""
+    (rules only); see ``powerlens.measures.tactics.model``."""
     extra: dict[str, Any] = field(default_factory=dict)
 
 

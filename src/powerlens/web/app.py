@@ -44,14 +44,13 @@ from starlette.responses import (
 
 from powerlens import render
 from powerlens.errors import PowerlensError
-from powerlens.measures.tactics_model import MODELS
+from powerlens.measures.tactics.model import MODELS
 from powerlens.model import ConversationReport, Report
 from powerlens.practices import PRACTICES, Guide, guide, to_markdown
 from powerlens.profiles import profile
 from powerlens.readers import formats
 from powerlens.report import charts
 from powerlens.report.html import (
-    STYLE,
     chart_section,
     findings_section,
     speaker_table,
@@ -59,6 +58,7 @@ from powerlens.report.html import (
     timeline_section,
     transcript_section,
 )
+from powerlens.report.style import STYLE
 from powerlens.timeline import for_report, to_csv
 from powerlens.web.cases import Reports, case_number, count
 from powerlens.web.codec import conversation_from_json

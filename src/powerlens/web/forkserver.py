@@ -101,7 +101,7 @@ def _read(sock: socket.socket, size: int) -> bytes:
 
 def warm() -> None:
     """Import every reader and analyse two turns, so all is loaded before any fork."""
-    from powerlens.measures.tactics_model import MODELS
+    from powerlens.measures.tactics.model import MODELS
     from powerlens.model import Conversation, Utterance
     from powerlens.readers import readers
     from powerlens.web import worker

@@ -56,8 +56,7 @@ import numpy as np
 import numpy.typing as npt
 
 from powerlens.language import Tokens
-from powerlens.measures.base import Options
-from powerlens.measures.coordination_columns import (
+from powerlens.measures.accommodation.columns import (
     ECHO_MIN_MARKERS,
     ECHO_MIN_SHARE,
     MAX_ECHO_SIGNALS,
@@ -69,7 +68,7 @@ from powerlens.measures.coordination_columns import (
     count_pairs,
     speaker_counts,
 )
-from powerlens.measures.coordination_markers import (
+from powerlens.measures.accommodation.markers import (
     MarkerMatcher,
     MarkerSet,
     MarkerSpec,
@@ -77,7 +76,7 @@ from powerlens.measures.coordination_markers import (
     load_markers,
     mask_matrix,
 )
-from powerlens.measures.coordination_scores import (
+from powerlens.measures.accommodation.scores import (
     SCHEMA,
     Scores,
     Thresholds,
@@ -89,13 +88,14 @@ from powerlens.measures.coordination_scores import (
     scores,
     speaker_groups,
 )
-from powerlens.measures.coordination_turns import (
+from powerlens.measures.accommodation.turns import (
     NO_TURNS,
     UNIT_SEP,
     Turns,
     from_options,
     speaker_of,
 )
+from powerlens.measures.base import Options
 from powerlens.model import Conversation, MeasureResult, Signal
 
 __all__ = [
@@ -161,7 +161,7 @@ def coordination_counts(
     turns: Turns = NO_TURNS,
 ) -> CoordinationCounts:
     """Pair counts over many conversations, tagged and counted in bulk over columns, per
-    directed pair of units (``turns``: see ``powerlens.measures.coordination_turns``)."""
+    directed pair of units (``turns``: see ``powerlens.measures.accommodation.turns``)."""
     matcher = markers if isinstance(markers, MarkerMatcher) else MarkerMatcher(markers, mode)
     columns = UtteranceColumns()
     for conversation in conversations:

@@ -21,8 +21,8 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from powerlens.measures.coordination_columns import CoordinationCounts, column_sums
-from powerlens.measures.coordination_turns import speaker_of
+from powerlens.measures.accommodation.columns import CoordinationCounts, column_sums
+from powerlens.measures.accommodation.turns import speaker_of
 from powerlens.model import Conversation
 
 IntArray = npt.NDArray[np.int64]

@@ -28,8 +28,8 @@ import numpy as np
 import numpy.typing as npt
 
 from powerlens.errors import UsageError
-from powerlens.measures.coordination_markers import MarkerMatcher, mask_matrix
-from powerlens.measures.coordination_turns import NO_TURNS, UNIT_SEP, Turns
+from powerlens.measures.accommodation.markers import MarkerMatcher, mask_matrix
+from powerlens.measures.accommodation.turns import NO_TURNS, UNIT_SEP, Turns
 from powerlens.model import Conversation, Signal
 
 IntArray = npt.NDArray[np.int64]

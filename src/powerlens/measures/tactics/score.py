@@ -41,8 +41,8 @@ import numpy.typing as npt
 
 from powerlens.language import Tokens
 from powerlens.language.rules import Rule
-from powerlens.measures.tactics_model import TacticModel, logit, model_quiet, sigmoid, turn_buckets
-from powerlens.measures.tactics_rules import DEFAULT_THRESHOLD, LABELS, rule_hits
+from powerlens.measures.tactics.model import TacticModel, logit, model_quiet, sigmoid, turn_buckets
+from powerlens.measures.tactics.rules import DEFAULT_THRESHOLD, LABELS, rule_hits
 
 STACK_INPUTS = (
     "dialogue_logit",

@@ -32,7 +32,7 @@ from typing import Any
 from powerlens.language import Tokens
 from powerlens.lexicons import word_list
 from powerlens.measures.base import Options
-from powerlens.measures.dyad_detectors import (
+from powerlens.measures.dyad.detectors import (
     HEARD_TURNS,
     INPUT_LABELS,
     Code,
@@ -41,7 +41,7 @@ from powerlens.measures.dyad_detectors import (
     code_client,
     code_helper,
 )
-from powerlens.measures.dyad_index import DyadPartial, power_index, summarize
+from powerlens.measures.dyad.index import DyadPartial, power_index, summarize
 from powerlens.model import Conversation, MeasureResult, Signal
 
 __all__ = [

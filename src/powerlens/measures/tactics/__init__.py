@@ -37,7 +37,7 @@ from powerlens.errors import UsageError
 from powerlens.language import Tokens
 from powerlens.language.rules import discount, load_rules
 from powerlens.measures.base import Options, addressees
-from powerlens.measures.tactics_model import (
+from powerlens.measures.tactics.model import (
     DEFAULT_MODEL,
     HASH_BITS,
     MODEL_NAME,
@@ -52,14 +52,14 @@ from powerlens.measures.tactics_model import (
     sigmoid,
     turn_buckets,
 )
-from powerlens.measures.tactics_rules import (
+from powerlens.measures.tactics.rules import (
     DEFAULT_THRESHOLD,
     LABELS,
     MENTALMANIP_NAMES,
     RULES_FILE,
     rule_hits,
 )
-from powerlens.measures.tactics_score import (
+from powerlens.measures.tactics.score import (
     STACK_INPUTS,
     Scored,
     conversation_probability,
