@@ -80,7 +80,7 @@ CATEGORY_PHRASES: dict[str, tuple[str, ...]] = {
         "I'm going to sign up for the class.",
         "I've decided to start running again.",
     ),
-    "self_critical": ("I'm so useless.", "It's all my fault, I ruin everything."),
+    "self_critical": ("I'm useless at this.", "It's all my fault, I ruin everything."),
 }
 """Phrases read as exactly one category (a control category, power_with, power_to or
 self-critical talk) when said on their own after a line of chatter."""
