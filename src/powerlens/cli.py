@@ -201,7 +201,9 @@ def formats_command(
     typer.echo("Name one with: powerlens analyze FILE --input-format NAME")
 
 
-COMMAND_MODULES: tuple[str, ...] = ("dyad", "corpus", "corpus_run", "practice", "profile", "serve")
+COMMAND_MODULES: tuple[str, ...] = (
+    "dyad", "corpus", "corpus_run", "practice", "profile", "serve", "timeline"
+)
 """Modules in ``powerlens.commands`` whose ``register(app)`` adds their commands."""
 
 for _module in COMMAND_MODULES:

@@ -104,8 +104,18 @@ def conversation_html(report: ConversationReport) -> str:
         f"{len(c.utterances)}, rejected {len(c.rejected)}</p>{folded}"
         f"{summary_section(report)}"
         f"<h2>Who did the most talking?</h2>{speaker_table(report)}"
-        f"{chart_section(report)}{findings_section(report)}{transcript_section(report)}</article>"
+        f"{chart_section(report)}{timeline_section(report)}{findings_section(report)}"
+        f"{transcript_section(report)}</article>"
     )
+
+
+def timeline_section(report: ConversationReport) -> str:
+    """"Over time" (``powerlens.timeline``) for a conversation spanning more than a few days."""
+    from powerlens.timeline import for_report  # the timeline draws with this module: import late
+    from powerlens.timeline.render_html import section
+
+    found = for_report(report)
+    return "" if found is None else section(found)
 
 
 def render(report: Report) -> str:
@@ -114,12 +124,17 @@ def render(report: Report) -> str:
     body = overview(report.conversations) + "".join(
         conversation_html(c) for c in report.conversations
     )
+    return page(body)
+
+
+def page(body: str, title: str = "powerlens report") -> str:
+    """``body`` in the report's self-contained page (its style and Content-Security-Policy)."""
     return (
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
         "<meta name='viewport' content='width=device-width,initial-scale=1'>"
         "<meta name='referrer' content='no-referrer'>"
-        f"<title>powerlens report</title><style>{STYLE}</style></head><body><main>"
+        f"<title>{escape(title)}</title><style>{STYLE}</style></head><body><main>"
         "<p class='note'>These are signals to explore, not diagnoses of anyone. Each one "
         "names the turns behind it so you can check it against what you know.</p>"
         f"{body}</main></body></html>\n"
@@ -134,8 +149,10 @@ __all__ = [
     "conversation_html",
     "findings_section",
     "highlighted",
+    "page",
     "render",
     "speaker_table",
     "summary_section",
+    "timeline_section",
     "transcript_section",
 ]

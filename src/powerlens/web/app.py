@@ -55,9 +55,11 @@ from powerlens.report.html import (
     findings_section,
     speaker_table,
     summary_section,
+    timeline_section,
     transcript_section,
 )
 from powerlens.report.style import STYLE
+from powerlens.timeline import for_report, to_csv
 from powerlens.web.cases import Reports, case_number, count
 from powerlens.web.codec import conversation_from_json
 from powerlens.web.intake import read_form, submission
@@ -312,6 +314,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "summary": Markup(summary_section(report)),
             "table": Markup(speaker_table(report)),
             "charts": Markup(chart_section(report)),
+            "timeline": Markup(timeline_section(report)),
             "findings": Markup(findings_section(report)),
             "transcript": Markup(transcript_section(report)),
         }
@@ -342,6 +345,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return not_found()
         reports.drop(number)
         return done(request, "/?deleted=1")
+
+    @app.get("/cases/{case_id}/export/evidence.csv")
+    def export_evidence(case_id: str) -> Response:
+        got = opened(case_id)
+        if isinstance(got, Response):
+            return got
+        case, report = got
+        history = for_report(report)
+        if history is None:
+            return not_found()
+        disposition = f'attachment; filename="powerlens-case-{case.id}-evidence.csv"'
+        return Response(
+            to_csv(history), media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": disposition},
+        )
 
     @app.get("/cases/{case_id}/export/{fmt}")
     def export(case_id: str, fmt: str) -> Response:
