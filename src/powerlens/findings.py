@@ -141,6 +141,11 @@ def unanswered_questions(report: ConversationReport) -> list[Finding]:
     return found
 
 
+MAX_FATES = 10
+"""``plan_enacted`` names the fate of at most this many of the others' proposals (the latest);
+the earlier ones are counted by outcome, so a history of years gives a statement one can read."""
+
+
 SETTLED = {
     "accepted": "the others took it up",
     "gave_in": "it was taken up after the other side refused or countered, then gave in",
@@ -160,11 +165,17 @@ def plan_enacted(report: ConversationReport) -> list[Finding]:
         return []
     winner = decision["plan_of"]
     others = [p for p in proposals if p.get("by") != winner]
-    texts = {u.id: u.text for u in report.conversation.utterances}
+    shown = others[-MAX_FATES:]
+    wanted = {p["utterance_id"] for p in shown}
+    texts = {u.id: u.text for u in report.conversation.utterances if u.id in wanted}
     fates = [
         f"{p['by']}'s proposal “{_short(texts.get(p['utterance_id'], ''))}” was {p['outcome']}"
-        for p in others
+        for p in shown
     ]
+    if len(others) > len(shown):
+        earlier = Counter(str(p.get("outcome")) for p in others[: -len(shown)])
+        listed = ", ".join(f"{n} {outcome}" for outcome, n in earlier.most_common())
+        fates.insert(0, f"{len(others) - len(shown)} earlier proposals by others ({listed})")
     joint = " (a joint plan combining both sides)" if decision.get("joint") else ""
     settled = decision.get("settled", "accepted")
     how = f" ({SETTLED[settled]})" if settled in SETTLED else ""

@@ -125,7 +125,17 @@ def note(report: ConversationReport, today: dt.date | None = None) -> str:
         if out[-1] == ">":
             out.pop()
         out += ["", f"**Reflect:** {md_escape(finding.prompt)}", ""]
+    out.append(evidence_log(report))
     return "\n".join(out).rstrip() + "\n"
+
+
+def evidence_log(report: ConversationReport) -> str:
+    """The timeline's evidence log, for a conversation spanning more than a few days."""
+    from powerlens.timeline import for_report  # the timeline escapes with this module
+    from powerlens.timeline.evidence import markdown
+
+    found = for_report(report)
+    return "" if found is None else markdown(found)
 
 
 def _moves_section(report: ConversationReport) -> list[str]:
