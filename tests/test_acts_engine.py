@@ -378,6 +378,24 @@ def test_folded_patterns_only_for_lowercase_case_insensitive_patterns() -> None:
     assert on_folded(re.compile(r"send")) is None  # case-sensitive already
 
 
+def test_quick_forms_of_engine_regexes_find_what_the_originals_find() -> None:
+    """``normalize.ASCII_STRETCHED`` (ASCII text) and ``acts.FOLDED_STARTS`` (folded text) are
+    faster forms of ``STRETCHED`` and ``STARTS``: the same answers on the corpus and on
+    awkward strings."""
+    from powerlens.language import normalize as normalizer
+    from powerlens.language.prefilter import fold
+
+    texts = [*AWKWARD, *challenge_utterances(), "aaa AAA aAa xxY nooo!!! zZZz", "o lol l w where"]
+    texts += [u.text for c in chat_conversations(300, seed=5) for u in c.utterances]
+    for text in texts:
+        folded = fold(text)
+        ends = [m.end() for m in acts_module.STARTS.finditer(text)]
+        assert ends == [m.end() for m in acts_module.FOLDED_STARTS.finditer(folded)], text
+        if text.isascii():
+            found = normalizer.STRETCHED.search(text) is not None
+            assert found == (normalizer.ASCII_STRETCHED.search(text) is not None), text
+
+
 # --- the larger sample ----------------------------------------------------------------------------
 
 

@@ -76,10 +76,29 @@ def _char(code: int) -> str | None:
     return None
 
 
+COMMON = frozenset(
+    {
+        "i", "you", "your", "u", "ur", "me", "my", "we", "our", "it", "its", "is", "are", "am",
+        "was", "be", "to", "the", "a", "an", "and", "or", "of", "in", "on", "at", "for", "with",
+        "so", "do", "don't", "not", "no", "yes", "ok", "that", "this", "what", "just", "have",
+        "has", "can", "will", "would", "get", "go", "know", "like", "i'm", "it's", "that's",
+        "you're",
+    }
+)
+"""Words in nearly every chat: a needle that is one of them (or a first word) filters little,
+so it counts as two letters long at most (``_strength``)."""
+
+
+def _strength(strings: Strings) -> int:
+    """How well a needle set filters: the length of its shortest string, taking a common word
+    (``COMMON``, with surrounding spaces or punctuation) as two letters long at most."""
+    return min(min(len(s), 2) if s.strip(" ,.!?") in COMMON else len(s) for s in strings)
+
+
 def _best(candidates: Iterable[Strings | None]) -> Strings | None:
-    """The most selective needle set: longest shortest string, then fewest strings."""
+    """The most selective needle set: the strongest (``_strength``), then fewest strings."""
     usable = [c for c in candidates if c and "" not in c]
-    return max(usable, key=lambda c: (min(map(len, c)), -len(c)), default=None)
+    return max(usable, key=lambda c: (_strength(c), -len(c)), default=None)
 
 
 def _concat(left: Strings, right: Strings) -> Strings | None:
@@ -569,7 +588,7 @@ class Prefilter:
                     word_patterns.setdefault(word, []).append(index)
                 continue
             first, found = _pattern_needs(analysis)
-            if first is not None and (found is None or _shortest(first) >= _shortest(found)):
+            if first is not None and (found is None or _strength(first) >= _strength(found)):
                 for word in first:
                     word_triggers.setdefault(word, []).append(index)
             elif found is not None:
@@ -626,7 +645,8 @@ class Prefilter:
         chosen = set(self.always)
         for needle in found.needles:
             chosen |= self._patterns(needle)
-        return Selection(spans, starts, chosen, found.folded)
+        selected = chosen.union(spans, starts)
+        return Selection(spans, starts, chosen, found.folded, selected)
 
 
 def _pattern_needs(analysis: Analysis) -> tuple[Strings | None, Strings | None]:
@@ -652,7 +672,5 @@ class Selection(NamedTuple):
     """Other patterns that may match anywhere."""
     folded: str
     """The text, folded (``fold``)."""
-
-    def chosen(self) -> list[int]:
-        """Every pattern that may match, in order."""
-        return sorted(self.spans.keys() | self.starts.keys() | self.candidates)
+    selected: set[int]
+    """Every pattern in one of the three parts."""

@@ -22,7 +22,6 @@ from importlib import resources
 from typing import Any, cast
 
 from powerlens.language.prefilter import (
-    Found,
     Prefilter,
     Scan,
     Selection,
@@ -149,16 +148,17 @@ def find(rules: tuple[Rule, ...], text: str) -> Iterator[tuple[Rule, tuple[int, 
     if shared is not None and shared.covers(rules):
         return shared.find(rules, text)
     found = prefilter(rules).select(text)
-    return _run(rules, text, found, found.chosen())
+    return _run(rules, text, found, [(index, index) for index in sorted(found.selected)])
 
 
 def _run(
-    rules: tuple[Rule, ...], text: str, found: Selection, chosen: list[int]
+    rules: tuple[Rule, ...], text: str, found: Selection, chosen: list[tuple[int, int]]
 ) -> Iterator[tuple[Rule, tuple[int, int]]]:
-    """The matches of the ``chosen`` rules (their indices, in order)."""
+    """The matches of the ``chosen`` rules: (index in ``rules``, place among the patterns the
+    selection is about), in order."""
     scanned: dict[int, list[tuple[int, int]]] = {}  # rules sharing a pattern scan it once
-    for place in chosen:
-        rule = rules[place]
+    for index, place in chosen:
+        rule = rules[index]
         spans = found.spans.get(place) or scanned.get(id(rule.pattern))
         if spans is None:
             pattern, folded = runnable(rule.pattern)
@@ -187,31 +187,40 @@ def runnable(pattern: re.Pattern[str]) -> tuple[re.Pattern[str], bool]:
 
 
 class Shared:
-    """Several rule tuples (``groups``) whose prefilters share one scan: a text is read once
-    for all of them (and kept for the next group asked about it).
+    """Several rule tuples (``groups``) with one prefilter: a text is read once for all of
+    them, and the answer kept for the next group asked about it.
 
     ``find(group, text)`` gives what ``find`` gives for the group alone.
     """
 
     def __init__(self, groups: Sequence[tuple[Rule, ...]]) -> None:
-        patterns = [rule.pattern for group in groups for rule in group]
-        cues = {name: needles_of([pattern], every=True) for name, pattern in CUES.items()}
-        self.scan = Scan(needles_of(patterns).union(*(c for c in cues.values() if c)))
-        self.prefilters: dict[int, tuple[tuple[Rule, ...], Prefilter]] = {}
-        self.rules = {id(rule) for group in groups for rule in group}
+        every: list[Rule] = []
+        self.place: dict[int, int] = {}
         for group in groups:
-            self.include(group)
-        self.cues: dict[str, frozenset[str] | None] = {}
+            for rule in group:
+                if id(rule) not in self.place:
+                    self.place[id(rule)] = len(every)
+                    every.append(rule)
+        patterns = [rule.pattern for rule in every]
+        cues = {name: needles_of([pattern], every=True) for name, pattern in CUES.items()}
+        scan = Scan(needles_of(patterns).union(*(c for c in cues.values() if c)))
+        self.prefilter = Prefilter(patterns, scan)
+        self.cues: dict[str, frozenset[str] | None] = {
+            name: None
+            if found is None
+            else frozenset(n for n in scan.needles if n.startswith(tuple(found)))
+            for name, found in cues.items()
+        }
         """Per context cue: the needles of the scan that start with one of its needles (the
         scan reports the longest needle at each place), or None when it has no needles."""
-        for name, found in cues.items():
-            self.cues[name] = None if found is None else frozenset(
-                n for n in self.scan.needles if n.startswith(tuple(found))
-            )
-        self.read = lru_cache(maxsize=16384)(self._read)
+        self.groups: dict[int, tuple[tuple[Rule, ...], frozenset[int], dict[int, int]]] = {}
+        """Per group (by identity): the group, its rules' places, and each place's index."""
+        for group in groups:
+            self.include(group)
+        self.select = lru_cache(maxsize=16384)(self._select)
 
-    def _read(self, text: str) -> Found:
-        found = self.scan.read(text)
+    def _select(self, text: str) -> Selection:
+        found = self.prefilter.scan.read(text)
         note_cues(
             text,
             frozenset(
@@ -220,35 +229,39 @@ class Shared:
                 if cue is None or not found.needles.isdisjoint(cue)
             ),
         )
-        return found
+        return self.prefilter.select(text, found)
 
     def include(self, rules: tuple[Rule, ...]) -> None:
         """Serve one more tuple, made of rules of the groups (a subset, say)."""
         if self.covers(rules):
             return
-        if not all(id(rule) in self.rules for rule in rules):
+        if not all(id(rule) in self.place for rule in rules):
             raise ValueError("a shared scan serves only tuples of the rules it was built for")
-        prefilter = Prefilter([rule.pattern for rule in rules], self.scan)
-        self.prefilters[id(rules)] = (rules, prefilter)
+        index_of = {self.place[id(rule)]: index for index, rule in enumerate(rules)}
+        self.groups[id(rules)] = (rules, frozenset(index_of), index_of)
         _SHARED[id(rules)] = self
 
     def covers(self, rules: tuple[Rule, ...]) -> bool:
         """True when ``rules`` is one of the groups."""
-        entry = self.prefilters.get(id(rules))
+        entry = self.groups.get(id(rules))
         return entry is not None and entry[0] is rules
 
-    def select(self, rules: tuple[Rule, ...], text: str) -> Selection:
-        """The prefilter's answer for one of the groups."""
-        return self.prefilters[id(rules)][1].select(text, self.read(text))
+    def _chosen(self, rules: tuple[Rule, ...], found: Selection) -> list[tuple[int, int]]:
+        _, places, index_of = self.groups[id(rules)]
+        return sorted((index_of[place], place) for place in found.selected & places)
 
     def find(self, rules: tuple[Rule, ...], text: str) -> Iterator[tuple[Rule, tuple[int, int]]]:
         """``find(rules, text)`` for one of the groups."""
-        found = self.select(rules, text)
-        return _run(rules, text, found, found.chosen())
+        found = self.select(text)
+        return _run(rules, text, found, self._chosen(rules, found))
 
     def possible(self, rules: tuple[Rule, ...], text: str) -> list[int]:
         """The indices of the rules of a group that the prefilter lets run on ``text``."""
-        return self.select(rules, text).chosen()
+        return [index for index, _ in self._chosen(rules, self.select(text))]
+
+    def folded(self, text: str) -> str:
+        """``text`` folded (``prefilter.fold``), as the scan read it."""
+        return self.select(text).folded
 
 
 _SHARED: dict[int, Shared] = {}
