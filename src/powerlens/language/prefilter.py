@@ -39,8 +39,10 @@ try:
     _PARSER: Any = importlib.import_module("re._parser")
     _OPS: Any = importlib.import_module("re._constants")
     _COMPILER: Any = importlib.import_module("re._compiler")
+    _REPEATS: tuple[Any, ...] = (_OPS.MAX_REPEAT, _OPS.MIN_REPEAT, _OPS.POSSESSIVE_REPEAT)
 except ImportError:  # pragma: no cover - other Python implementations
     _PARSER = _OPS = _COMPILER = None
+    _REPEATS = ()
 
 MAX_STRINGS = 256
 """Largest set of alternative strings tracked for one stretch of a pattern."""
@@ -211,15 +213,24 @@ def _parse(pattern: re.Pattern[str]) -> list[Any] | None:
     return None if tree is None else _lists(tree)
 
 
-def _lists(node: Any) -> Any:
-    """A parse tree with every ``SubPattern`` made a plain list (quicker to walk)."""
-    if isinstance(node, _PARSER.SubPattern):
-        return [(op, _lists(av)) for op, av in node.data]
-    if isinstance(node, tuple):
-        return tuple(_lists(part) for part in node)
-    if isinstance(node, list):
-        return [_lists(part) for part in node]
-    return node
+def _lists(sub: Any) -> list[Any]:
+    """A parse with every ``SubPattern`` made a plain list (quicker to walk)."""
+    out = []
+    for op, av in sub.data:
+        if op is _OPS.SUBPATTERN:
+            av = (av[0], av[1], av[2], _lists(av[3]))
+        elif op is _OPS.BRANCH:
+            av = (av[0], [_lists(alternative) for alternative in av[1]])
+        elif op in _REPEATS:
+            av = (av[0], av[1], _lists(av[2]))
+        elif op is _OPS.ASSERT or op is _OPS.ASSERT_NOT:
+            av = (av[0], _lists(av[1]))
+        elif op is _OPS.ATOMIC_GROUP:
+            av = _lists(av)
+        elif op is _OPS.GROUPREF_EXISTS:
+            av = (av[0], _lists(av[1]), None if av[2] is None else _lists(av[2]))
+        out.append((op, av))
+    return out
 
 
 def needles(pattern: re.Pattern[str]) -> Strings | None:
@@ -569,18 +580,20 @@ class Prefilter:
     """Which of a sequence of patterns can match a text, found in two scans of it.
 
     A word pattern's matches come straight from the text's words. Another pattern is run only
-    if the text holds one of its first words (and then only where they start) or the substring
-    scan found one of its needles, whichever filters better (a whole word beats a substring no
-    longer than it); a pattern with neither is always run.
+    if the substring scan found one of its needles (of those it has) and the text holds one
+    of its first words (of those it has), and then only where those words start; a pattern
+    with neither needles nor first words is always run.
 
     Several prefilters can share one ``Scan`` (``scan``), so that a text is read once for all.
     """
 
     def __init__(self, patterns: Sequence[re.Pattern[str]], scan: Scan | None = None) -> None:
         word_patterns: dict[str, list[int]] = {}
-        word_triggers: dict[str, list[int]] = {}
+        word_triggers: dict[str, list[int]] = {}  # patterns with first words and no needles
         by_needle: dict[str, set[int]] = {}
         always: set[int] = set()
+        self.first_of: dict[int, Strings] = {}
+        """The first words of the patterns that have both first words and needles."""
         for index, pattern in enumerate(patterns):
             analysis = analyse(pattern)
             if analysis.words is not None:
@@ -588,15 +601,18 @@ class Prefilter:
                     word_patterns.setdefault(word, []).append(index)
                 continue
             first, found = _pattern_needs(analysis)
-            if first is not None and (found is None or _strength(first) >= _strength(found)):
-                for word in first:
-                    word_triggers.setdefault(word, []).append(index)
-            elif found is not None:
+            if found is not None:
                 for needle in found:
                     by_needle.setdefault(needle, set()).add(index)
+                if first is not None:
+                    self.first_of[index] = first
+            elif first is not None:
+                for word in first:
+                    word_triggers.setdefault(word, []).append(index)
             else:
                 always.add(index)
         self.always = frozenset(always)
+        self.has_first = frozenset(self.first_of)
         self.by_needle = {needle: frozenset(found) for needle, found in by_needle.items()}
         self.scan = scan if scan is not None else Scan(by_needle)
         missing = by_needle.keys() - self.scan.needles
@@ -608,8 +624,8 @@ class Prefilter:
             word: (word_patterns.get(word, []), word_triggers.get(word, []))
             for word in word_patterns.keys() | word_triggers.keys()
         }
-        """For each word: the word patterns that hold it (their matches), and the patterns it
-        lets through (where it starts)."""
+        """For each word: the word patterns that hold it (their matches), and the patterns
+        without needles it lets through (where it starts)."""
 
     def _patterns(self, needle: str) -> frozenset[int]:
         # The scan reports the longest needle at each position; the shorter needles that are
@@ -627,9 +643,10 @@ class Prefilter:
         pattern (a pattern in none of the three parts of the answer cannot match)."""
         if found is None:
             found = self.scan.read(text)
+        at = found.at
         spans: dict[int, list[tuple[int, int]]] = {}
         starts: dict[int, list[int]] = {}
-        for word, places in found.at.items():  # (the text's words are few: look each one up)
+        for word, places in at.items():  # (the text's words are few: look each one up)
             entry = self.word_index.get(word)
             if entry is None:
                 continue
@@ -640,11 +657,16 @@ class Prefilter:
                     spans[index] = [(start, start + length) for start in places]
             for index in triggered:
                 starts.setdefault(index, []).extend(places)
+        passed: set[int] = set().union(*map(self._patterns, found.needles))
+        chosen = set(self.always)
+        chosen |= passed - self.has_first
+        present = frozenset(at)
+        for index in passed & self.has_first:
+            words = self.first_of[index] & present
+            if words:
+                starts[index] = [place for word in words for place in at[word]]
         for places in starts.values():
             places.sort()
-        chosen = set(self.always)
-        for needle in found.needles:
-            chosen |= self._patterns(needle)
         selected = chosen.union(spans, starts)
         return Selection(spans, starts, chosen, found.folded, selected)
 
