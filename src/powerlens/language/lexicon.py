@@ -12,7 +12,7 @@ import re
 from functools import cache
 from importlib import resources
 
-from powerlens.language.prefilter import alternation
+from powerlens.language.prefilter import alternation, hole, skeletons, whole_group
 from powerlens.language.rules import Rule, lazy
 
 MACRO = re.compile(r"\{([A-Z][A-Za-z_]*)\}")
@@ -105,8 +105,8 @@ def _alternation(words: frozenset[str]) -> str:
 
 
 @cache
-def macros() -> dict[str, str]:
-    """Every named piece, expanded: macros.tsv plus the verb pieces made from verbs.tsv."""
+def _raw() -> dict[str, str]:
+    """Every named piece as written: macros.tsv plus the verb pieces made from verbs.tsv."""
     raw: dict[str, str] = {}
     for number, fields in _read("acts/macros.tsv"):
         if len(fields) != 2:
@@ -114,6 +114,13 @@ def macros() -> dict[str, str]:
         raw[fields[0].strip()] = fields[1].strip()
     for name, words in word_pieces().items():
         raw[name] = _alternation(words)
+    return raw
+
+
+@cache
+def macros() -> dict[str, str]:
+    """Every named piece, expanded: macros.tsv plus the verb pieces made from verbs.tsv."""
+    raw = _raw()
     expanded: dict[str, str] = {}
 
     def resolve(name: str, seen: tuple[str, ...]) -> str:
@@ -141,6 +148,37 @@ def expand(pattern: str) -> str:
         if name not in table:
             raise ValueError(f"unknown piece {{{name}}}")
         return table[name]
+
+    return MACRO.sub(piece, pattern)
+
+
+HOLES = 0xE000
+"""Private-use characters stand for pieces in a pattern's skeleton (``skeleton``)."""
+
+
+@cache
+def _hole_of() -> dict[str, str]:
+    """A character for each piece that is one group: the skeleton of a pattern puts it in the
+    piece's place, and ``prefilter`` parses the piece once for every pattern using it."""
+    table = macros()
+    holes = {}
+    for number, name in enumerate(sorted(table)):
+        if whole_group(table[name]):
+            holes[name] = chr(HOLES + number)
+            hole(holes[name], table[name])
+    return holes
+
+
+def skeleton(pattern: str) -> str:
+    """``pattern`` with its pieces expanded, except that each piece that is one group is left
+    as its hole character (``_hole_of``)."""
+    holes, raw = _hole_of(), _raw()
+
+    def piece(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in raw:
+            raise ValueError(f"unknown piece {{{name}}}")
+        return holes.get(name) or skeleton(raw[name])
 
     return MACRO.sub(piece, pattern)
 
@@ -205,7 +243,9 @@ def load(resource: str) -> tuple[Rule, ...]:
         else:
             raise ValueError(f"{resource}:{number}: expected 4 or 5 tab-separated fields")
         try:
-            compiled = lazy(expand(pattern), re.IGNORECASE, f"{resource}:{number}")
+            source = expand(pattern)
+            skeletons(source, skeleton(pattern))
+            compiled = lazy(source, re.IGNORECASE, f"{resource}:{number}")
         except (re.error, ValueError) as error:
             raise ValueError(f"{resource}:{number}: bad pattern: {error}") from None
         rules.append(Rule(name, label, subtype, float(score), compiled))

@@ -122,6 +122,16 @@ def _sequence(items: Sequence[Any]) -> tuple[Strings | None, Strings | None]:
 def _required(items: Sequence[Any]) -> tuple[Strings | None, list[Strings]]:
     """(exact strings the sequence can match, or None; every set of strings found one of which
     each match contains: the literal runs, and what its parts require)."""
+    piece = _PIECE_LISTS.get(id(items)) is items
+    if piece and id(items) in _REQUIRED:
+        return _REQUIRED[id(items)]
+    found = _required_of(items)
+    if piece:
+        _REQUIRED[id(items)] = found
+    return found
+
+
+def _required_of(items: Sequence[Any]) -> tuple[Strings | None, list[Strings]]:
     run: Strings = frozenset({""})
     exact = True
     candidates: list[Strings | None] = []
@@ -193,14 +203,117 @@ def _node(op: Any, av: Any) -> tuple[Strings | None, Strings | None, Strings | N
     return None, None, None
 
 
+_HOLES: dict[int, str] = {}
+"""Hole characters of pattern skeletons, and the piece of pattern each stands for."""
+_SKELETONS: dict[str, str] = {}
+"""Patterns with a skeleton: the same text, with some one-group pieces left as holes."""
+
+
+def hole(char: str, piece: str) -> None:
+    """Let ``char`` stand for ``piece`` (one group, no capturing groups) in skeletons."""
+    _HOLES[ord(char)] = piece
+
+
+def skeletons(source: str, skeleton: str) -> None:
+    """Parse ``source`` from ``skeleton`` (its text with holes): each piece is parsed once,
+    however many patterns use it, and its analysis is shared (``_lists``, ``_required``)."""
+    if skeleton != source:
+        _SKELETONS[source] = skeleton
+
+
+def whole_group(piece: str) -> bool:
+    """True when ``piece`` is one non-capturing group, ``(?:...)``, with no capturing group in
+    it (so it can stand in a pattern as one item)."""
+    if not piece.startswith("(?:") or _PARSER is None:
+        return False
+    depth = 0
+    escaped = in_class = False
+    closed = -1  # where the first group closes
+    for index, char in enumerate(piece):
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0:
+                closed = index
+                break
+    if closed != len(piece) - 1:
+        return False
+    try:
+        return bool(_PARSER.parse(piece).state.groups == 1)
+    except Exception:  # noqa: BLE001 - a bad piece is reported by the pattern that uses it
+        return False
+
+
+@cache
+def _piece(piece: str, flags: int) -> tuple[Any, Any]:
+    """A piece as one parsed item, a non-capturing group shared by every skeleton that holds
+    it (the parser drops the group around the piece's body; it is put back)."""
+    body = _PARSER.parse(piece, flags)
+    _SHARED_TREES.add(id(body))
+    return _OPS.SUBPATTERN, (None, 0, 0, body)
+
+
+_SHARED_TREES: set[int] = set()
+"""Identities of the parsed pieces' bodies (kept alive by ``_piece``'s cache)."""
+
+
+def _fill(sub: Any, flags: int) -> bool:
+    """Put each hole's piece in place in a parsed skeleton; False if a hole sits where a piece
+    cannot go (in a character class)."""
+    data = sub.data
+    for index, (op, av) in enumerate(data):
+        if op is _OPS.LITERAL and av in _HOLES:
+            data[index] = _piece(_HOLES[av], flags)
+        elif op in (_OPS.LITERAL, _OPS.NOT_LITERAL):
+            if av in _HOLES:
+                return False
+        elif op is _OPS.IN:
+            if any(a in _HOLES for o, a in av if o is _OPS.LITERAL):
+                return False
+        elif op is _OPS.SUBPATTERN:
+            if not _fill(av[3], flags):
+                return False
+        elif op is _OPS.BRANCH:
+            if not all(_fill(alternative, flags) for alternative in av[1]):
+                return False
+        elif op in _REPEATS:
+            if not _fill(av[2], flags):
+                return False
+        elif op is _OPS.ASSERT or op is _OPS.ASSERT_NOT:
+            if not _fill(av[1], flags):
+                return False
+        elif op is _OPS.ATOMIC_GROUP and not _fill(av, flags):
+            return False
+    return True
+
+
 @cache
 def parsed(source: str, flags: int) -> Any:
     """``re``'s parse of a pattern, read as if without ``IGNORECASE`` (which changes nothing in
     the parse but the flags it records), or None without ``re._parser``. Raises ``re.error``
-    for bad syntax. Kept: the analyses below and ``on_folded`` all start from it."""
+    for bad syntax. Kept: the analyses below and ``on_folded`` all start from it.
+
+    A pattern with a skeleton (``skeletons``) is parsed from it, its pieces put in place: the
+    same tree in meaning, without parsing a thousand-verb piece again for every rule.
+    """
     if _PARSER is None:
         return None
-    return _PARSER.parse(source, flags & ~re.IGNORECASE)
+    flags &= ~re.IGNORECASE
+    skeleton = _SKELETONS.get(source)
+    if skeleton is not None:
+        tree = _PARSER.parse(skeleton, flags)
+        if _fill(tree, flags):
+            return tree
+    return _PARSER.parse(source, flags)
 
 
 @cache
@@ -213,8 +326,20 @@ def _parse(pattern: re.Pattern[str]) -> list[Any] | None:
     return None if tree is None else _lists(tree)
 
 
+_LISTS: dict[int, list[Any]] = {}
+"""``_lists`` of the parsed pieces (by identity of their ``SubPattern``)."""
+_PIECE_LISTS: dict[int, list[Any]] = {}
+"""The same lists, by their own identity."""
+_REQUIRED: dict[int, tuple[Strings | None, list[Strings]]] = {}
+"""``_required`` of the pieces' lists (by identity)."""
+
+
 def _lists(sub: Any) -> list[Any]:
-    """A parse with every ``SubPattern`` made a plain list (quicker to walk)."""
+    """A parse with every ``SubPattern`` made a plain list (quicker to walk); a piece's list
+    is made once and shared."""
+    shared = id(sub) in _SHARED_TREES
+    if shared and id(sub) in _LISTS:
+        return _LISTS[id(sub)]
     out = []
     for op, av in sub.data:
         if op is _OPS.SUBPATTERN:
@@ -230,6 +355,8 @@ def _lists(sub: Any) -> list[Any]:
         elif op is _OPS.GROUPREF_EXISTS:
             av = (av[0], _lists(av[1]), None if av[2] is None else _lists(av[2]))
         out.append((op, av))
+    if shared:
+        _LISTS[id(sub)] = _PIECE_LISTS[id(out)] = out
     return out
 
 
