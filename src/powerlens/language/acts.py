@@ -386,6 +386,7 @@ def read(text: str) -> Reading:
         return EMPTY
     norm = normalize(text)
     body = norm.text
+    _scanner().select(body)  # one scan of the text for every rule and context check below
     spans = list(_clause_spans(body))
     joke = is_joke(body)
     matches, consequence_matches = _act_matches(body)
