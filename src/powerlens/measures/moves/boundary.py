@@ -89,21 +89,22 @@ def boundaries(seq: list[Turn]) -> list[dict[str, Any]]:
         else:
             kinds = [response_kind(r, request) for r in replies]
             response = max((k for k in kinds if k), key=RANK.__getitem__, default="respected")
-        capitulated = False
+        gave_in: str | None = None
         if response in ("pressured", "punished"):
             for later in seq[i + 1 : i + 1 + CAPITULATION_WINDOW]:
                 if later.utterance.speaker != refuser or later.has("boundary"):
                     continue
                 if later.cues("boundary", "give_in") or later.cues("proposal", "accept"):
-                    capitulated = True
+                    gave_in = later.utterance.id
                     break
-        found.append(
-            {
-                "refusal": turn.utterance.id,
-                "by": refuser,
-                "response": response,
-                "response_utterances": [r.utterance.id for r in replies],
-                "capitulated": capitulated,
-            }
-        )
+        entry: dict[str, Any] = {
+            "refusal": turn.utterance.id,
+            "by": refuser,
+            "response": response,
+            "response_utterances": [r.utterance.id for r in replies],
+            "capitulated": gave_in is not None,
+        }
+        if gave_in is not None:
+            entry["capitulated_by"] = gave_in
+        found.append(entry)
     return found
