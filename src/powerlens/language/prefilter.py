@@ -32,7 +32,7 @@ from __future__ import annotations
 import importlib
 import re
 from collections.abc import Iterable, Sequence
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, NamedTuple, overload
 
 try:
@@ -44,6 +44,7 @@ except ImportError:  # pragma: no cover - other Python implementations
     _PARSER = _OPS = _COMPILER = None
     _REPEATS = ()
 
+_IGNORECASE = int(re.IGNORECASE)
 MAX_STRINGS = 256
 """Largest set of alternative strings tracked for one stretch of a pattern."""
 MAX_WORDS = 4096
@@ -296,7 +297,7 @@ def _fill(sub: Any, flags: int) -> bool:
     return True
 
 
-@cache
+@lru_cache(maxsize=16)
 def parsed(source: str, flags: int) -> Any:
     """``re``'s parse of a pattern, read as if without ``IGNORECASE`` (which changes nothing in
     the parse but the flags it records), or None without ``re._parser``. Raises ``re.error``
@@ -307,7 +308,7 @@ def parsed(source: str, flags: int) -> Any:
     """
     if _PARSER is None:
         return None
-    flags &= ~re.IGNORECASE
+    flags = int(flags) & ~_IGNORECASE  # (plain numbers: flag enums are slow to combine)
     skeleton = _SKELETONS.get(source)
     if skeleton is not None:
         tree = _PARSER.parse(skeleton, flags)
@@ -316,7 +317,7 @@ def parsed(source: str, flags: int) -> Any:
     return _PARSER.parse(source, flags)
 
 
-@cache
+@lru_cache(maxsize=16)
 def _parse(pattern: re.Pattern[str]) -> list[Any] | None:
     """The parsed pattern as plain lists and tuples (kept: each analysis below reads it)."""
     try:
@@ -550,6 +551,8 @@ class Analysis(NamedTuple):
     """A word pattern's words (its matches are exactly these whole words), else None."""
     branches: tuple[Branch, ...] | None
     """The needs of each top-level branch; None when some branch needs nothing known."""
+    case_free: bool = False
+    """The pattern can run on folded text without ``IGNORECASE`` (``on_folded``)."""
 
 
 def _cut(strings: Strings) -> Strings:
@@ -571,13 +574,18 @@ def _alternatives(items: list[Any]) -> list[list[Any]]:
 
 @cache
 def analyse(pattern: re.Pattern[str]) -> Analysis:
-    """Word set, or per top-level branch first words and needles, from one parse."""
+    """Word set, or per top-level branch first words and needles, from one parse (which is
+    not kept: parse trees are large, and kept alive they would slow every full garbage
+    collection of the process)."""
     items = _parse(pattern)
     if items is None:
         return Analysis(None, None)
+    flags = pattern.flags
+    case_free = bool(flags & re.IGNORECASE) and not flags & (re.ASCII | re.LOCALE)
+    case_free = case_free and _case_free(items)
     words = word_set(pattern)
     if words is not None:
-        return Analysis(words, None)
+        return Analysis(words, None, case_free)
     branches = []
     for alternative in _alternatives(items):
         first = None
@@ -585,9 +593,9 @@ def analyse(pattern: re.Pattern[str]) -> Analysis:
             first = _first(alternative, frozenset({""}), guarded=False)
         found = _best(_cut(c) for c in _required(alternative)[1])
         if first is None and found is None:
-            return Analysis(None, None)
+            return Analysis(None, None, case_free)
         branches.append(Branch(first, found))
-    return Analysis(None, tuple(branches))
+    return Analysis(None, tuple(branches), case_free)
 
 
 def _same_folded(char: str) -> bool:
@@ -634,13 +642,10 @@ def on_folded(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
     and a character matches a lowercase ASCII letter case-insensitively exactly when it folds
     to it (``tests/test_moves_prefilter.py`` checks both over every code point).
     """
-    if not pattern.flags & re.IGNORECASE or pattern.flags & (re.ASCII | re.LOCALE):
+    if not analyse(pattern).case_free:
         return None
-    items = _parse(pattern)
-    if items is None or not _case_free(items):
-        return None
-    flags = pattern.flags & ~re.IGNORECASE
-    try:  # compiled from the parse already made, not parsed again
+    flags = int(pattern.flags) & ~_IGNORECASE
+    try:  # compiled from the parse (kept if it was made a moment ago), not parsed again
         return _COMPILER.compile(parsed(pattern.pattern, pattern.flags), flags)  # type: ignore[no-any-return]
     except Exception:  # noqa: BLE001 - the public route gives the same pattern
         return re.compile(pattern.pattern, flags)

@@ -48,7 +48,7 @@ class LazyPattern:
 
     def __init__(self, pattern: str, flags: int, origin: str = "") -> None:
         self.pattern = pattern
-        self.flags = flags
+        self.flags = int(flags)  # a plain number, as ``re.Pattern.flags`` is
         self.origin = origin
         self._compiled: re.Pattern[str] | None = None
 
@@ -217,7 +217,9 @@ class Shared:
         """Per group (by identity): the group, its rules' places, and each place's index."""
         for group in groups:
             self.include(group)
-        self.select = lru_cache(maxsize=16384)(self._select)
+        self.select = lru_cache(maxsize=256)(self._select)
+        # (Kept only while a text is being read: the selections of thousands of texts, kept
+        # alive, would make every full garbage collection walk them.)
 
     def _select(self, text: str) -> Selection:
         found = self.prefilter.scan.read(text)
@@ -323,7 +325,7 @@ _PRESENT: dict[str, frozenset[str]] = {}
 def note_cues(text: str, present: frozenset[str]) -> None:
     """Record which cues' needles a shared scan found in ``text`` (so ``Frames`` need not
     scan for them again)."""
-    if len(_PRESENT) >= 16384:
+    if len(_PRESENT) >= 1024:  # (only needed while the text is read)
         _PRESENT.clear()
     _PRESENT[text] = present
 

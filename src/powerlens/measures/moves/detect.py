@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from powerlens.language.acts import Reading, read, scan_with
-from powerlens.language.lexicon import load
 from powerlens.language.rules import Rule, discount, find, is_joke, load_rules
 from powerlens.measures.moves.control import (
     COMMANDS,
@@ -206,8 +205,8 @@ def _all_rules() -> tuple[tuple[Rule, ...], dict[int, str]]:
 
 def _scanned_with_acts() -> tuple[tuple[Rule, ...], ...]:
     """The rule tuples the speech-act reading's scan of a text also serves: every family's
-    rules here, and the sequence cues (``moves/sequence.tsv``) the turn structures read."""
-    return _all_rules()[0], load("moves/sequence.tsv")
+    rules here (read right after the acts, from the same scan)."""
+    return (_all_rules()[0],)
 
 
 scan_with(_scanned_with_acts)
