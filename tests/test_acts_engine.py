@@ -319,6 +319,21 @@ def _longest_first(pattern: str) -> str:
     return pattern
 
 
+def test_find_gives_every_rule_files_matches_on_the_corpus() -> None:
+    """``rules.find`` (prefilter, words, folded patterns) against scanning every rule, for
+    every rule file the project reads (moves, speech acts, tactics, dyad, politeness), on the
+    challenge utterances, awkward text and generated chat."""
+    sys.path.insert(0, str(TESTS))
+    from test_moves_prefilter import rule_sets
+
+    texts = list(dict.fromkeys(AWKWARD + challenge_utterances()))
+    texts += [u.text for c in chat_conversations(150, seed=9) for u in c.utterances]
+    texts += ["we and us and our, I my mine me: we? Us! OUR ours", "you you YOU your yours u"]
+    for name, rules in sorted(rule_sets().items()):
+        for text in texts:
+            assert list(rules_module.find(rules, text)) == scan_every_rule(rules, text), (name, text)
+
+
 def test_trie_shaped_verb_pieces_match_as_longest_first_alternations() -> None:
     """The verb pieces are tries (fast to match); every rule that uses them matches what it
     matches with each piece written as the longest-first alternation of the same words."""

@@ -786,7 +786,7 @@ class Prefilter:
             if matched:
                 length = len(word)
                 for index in matched:
-                    spans[index] = [(start, start + length) for start in places]
+                    spans.setdefault(index, []).extend((start, start + length) for start in places)
             for index in triggered:
                 starts.setdefault(index, []).extend(places)
         passed: set[int] = set().union(*map(self._patterns, found.needles))
@@ -799,6 +799,8 @@ class Prefilter:
                 starts[index] = [place for word in words for place in at[word]]
         for places in starts.values():
             places.sort()
+        for found_spans in spans.values():  # (several words of one pattern: back in order)
+            found_spans.sort()
         selected = chosen.union(spans, starts)
         return Selection(spans, starts, chosen, found.folded, selected)
 
