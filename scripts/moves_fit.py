@@ -117,7 +117,7 @@ def fit(x: Matrix, y: Array, c: float) -> tuple[Array, Array]:
         w = theta[: d * k].reshape(d, k)
         b = theta[d * k :]
         z = x.dot(w) + b
-        p = 1.0 / (1.0 + np.exp(-z))
+        p = 0.5 * (1.0 + np.tanh(0.5 * z))
         value = c * float(np.sum(weight * (np.logaddexp(0.0, z) - y * z))) + 0.5 * float(
             np.sum(w * w)
         )
@@ -130,7 +130,7 @@ def fit(x: Matrix, y: Array, c: float) -> tuple[Array, Array]:
 
 def predict(x: Matrix, w: Array, b: Array) -> Array:
     """Probabilities (examples x heads)."""
-    result: Array = 1.0 / (1.0 + np.exp(-(x.dot(w) + b)))
+    result: Array = 0.5 * (1.0 + np.tanh(0.5 * (x.dot(w) + b)))
     return result
 
 

@@ -229,10 +229,12 @@ def train_with(root: Path) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("models", nargs="*", choices=["control", "with"], default=[])
+    parser.add_argument("models", nargs="*", help="control, with (default: both)")
     parser.add_argument("--data", type=Path, default=None)
     args = parser.parse_args()
     chosen = args.models or ["control", "with"]
+    if not set(chosen) <= {"control", "with"}:
+        parser.error(f"unknown model in {chosen}: choose control, with")
     if "control" in chosen:
         train_control()
     if "with" in chosen:

@@ -65,7 +65,8 @@ def bucket(feature: str) -> int:
 
 
 def ngram_features(text: str, chars: bool) -> list[str]:
-    """Word uni- and bigrams of the normalised text (and character 3-5-grams of each word)."""
+    """Word uni- and bigrams of the normalised text (and character 3-5-grams of each word), as
+    strings: what ``ngram_buckets`` hashes."""
     words = TOKEN.findall(normalize(text).text.lower())
     found = ["w " + w for w in words]
     found += ["b " + a + " " + b for a, b in zip(["<s>", *words], [*words, "</s>"], strict=True)]
@@ -80,8 +81,28 @@ def ngram_features(text: str, chars: bool) -> list[str]:
     return found
 
 
+def ngram_buckets(text: str, chars: bool) -> set[int]:
+    """The buckets of ``ngram_features`` (the same set), without building the bigram strings'
+    memo: words and character n-grams recur and are memoised, bigrams mostly do not."""
+    words = TOKEN.findall(normalize(text).text.lower())
+    if chars:
+        return {bucket(f) for f in ngram_features(text, chars)}
+    crc, memo = zlib.crc32, _BUCKETS
+    found = set()
+    previous = "<s>"
+    for w in words:
+        key = "w " + w
+        got = memo.get(key)
+        found.add(bucket(key) if got is None else got)
+        found.add(crc(f"b {previous} {w}".encode()) & _MASK)
+        previous = w
+    found.add(crc(f"b {previous} </s>".encode()) & _MASK)
+    return found
+
+
 def rule_features(text: str) -> list[str]:
-    """The rule layer's reading as features: acts, targets, rules, topics, marks, controls."""
+    """The rule layer's reading as features: acts, targets, rules, and where some act was read,
+    topics, marks and controls (as the moves family, which reads those only beside an act)."""
     reading = read(text)
     found = []
     for act in reading.acts:
@@ -95,13 +116,13 @@ def rule_features(text: str) -> list[str]:
         found += ["t " + t.domain for t in reading.topics]
         found += ["tr " + t.rule for t in reading.topics]
         found += ["c " + c.category for c in controls(reading)]
-    found += ["m " + m for m in reading.marks]
+        found += ["m " + m for m in reading.marks]
     return found or ["none"]
 
 
 def features(text: str, *, chars: bool, rules: bool) -> tuple[list[int], list[int]]:
     """Distinct hashed n-gram and rule features of one utterance (``rules``: with the rules')."""
-    grams = {bucket(f) for f in ngram_features(text, chars)}
+    grams = ngram_buckets(text, chars)
     ruled = {bucket("rule " + f) for f in rule_features(text)} if rules else set()
     return sorted(grams), sorted(ruled)
 
@@ -114,38 +135,38 @@ class MovesModel:
     weights: npt.NDArray[np.float32]
     bias: npt.NDArray[np.float32]
     meta: dict[str, Any]
+    heads: tuple[str, ...] = field(init=False)
     _rows: dict[int, int] = field(init=False, repr=False, compare=False)
+    _weights: npt.NDArray[np.float64] = field(init=False, repr=False, compare=False)
+    _bias: npt.NDArray[np.float64] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         rows = {int(b): i for i, b in enumerate(self.buckets.tolist())}
+        object.__setattr__(self, "heads", tuple(self.meta["heads"]))
         object.__setattr__(self, "_rows", rows)
-
-    @property
-    def heads(self) -> tuple[str, ...]:
-        """Head names, in the weights' column order."""
-        return tuple(self.meta["heads"])
+        object.__setattr__(self, "_weights", self.weights.astype(np.float64))
+        object.__setattr__(self, "_bias", self.bias.astype(np.float64))
 
     def logits(self, text: str) -> npt.NDArray[np.float64]:
         """Each head's log-odds for one utterance."""
-        grams, ruled = features(
-            text, chars=bool(self.meta["chars"]), rules=self.meta["rule_weight"] > 0
-        )
         weight = float(self.meta["rule_weight"])
+        grams = ngram_buckets(text, bool(self.meta["chars"]))
+        ruled = {bucket("rule " + f) for f in rule_features(text)} if weight > 0 else set()
         norm = math.sqrt(len(grams) + weight * weight * len(ruled)) or 1.0
-        out = self.bias.astype(np.float64)
-        rows = self._rows
-        found = [rows[b] for b in grams if b in rows]
-        if found:
-            out = out + self.weights[found].sum(axis=0) / norm
-        found = [rows[b] for b in ruled if b in rows]
-        if found:
-            out = out + self.weights[found].sum(axis=0) * (weight / norm)
+        get = self._rows.get
+        rows = [r for r in map(get, grams) if r is not None]
+        extra = [r for r in map(get, ruled) if r is not None]
+        out = self._bias
+        if rows:
+            out = out + self._weights.take(rows, axis=0).sum(axis=0) / norm
+        if extra:
+            out = out + self._weights.take(extra, axis=0).sum(axis=0) * (weight / norm)
         return out
 
     def probabilities(self, text: str) -> dict[str, float]:
         """Each head's probability for one utterance."""
-        z = self.logits(text)
-        return {h: 1.0 / (1.0 + math.exp(-float(v))) for h, v in zip(self.heads, z, strict=True)}
+        p = 0.5 * (1.0 + np.tanh(0.5 * self.logits(text)))
+        return dict(zip(self.heads, p.tolist(), strict=True))
 
 
 def model_files(name: str) -> tuple[Any, Any]:
