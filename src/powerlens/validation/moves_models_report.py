@@ -91,9 +91,9 @@ def _control_lines(result: dict[str, Any]) -> list[str]:
         f"{rules['benign_items']} benign items, {rules['turns']} conversation turns). Adopt: "
         "recall >= rules + 0.10, false alarms <= rules', conversation turns no worse:",
         "",
-        head[:-1] + " recall +0.10 | false alarms | turns | **adopt** |",
+        head + " recall +0.10 | false alarms | turns | **adopt** |",
         "|---|---|---|---|---|---|---|---|---|",
-        _control_row("rules", rules, " | | | | |"),
+        _control_row("rules", rules, " | | | |"),
     ]
     for name, f in test["variants"].items():
         v = f["verdict"]
@@ -133,6 +133,10 @@ def _with_lines(result: dict[str, Any]) -> list[str]:
     cv = meta["cv"]
     lines = [
         "#### Power With in negotiation (CaSiNo)",
+        "",
+        "Data: CaSiNo (Chawla, Ramirez, Clever, Lucas, May & Gratch, NAACL 2021; CC BY 4.0), "
+        "`validation.casino`'s frozen split; the model is trained on the dev half's annotated "
+        "dialogues and shared under CC BY 4.0 (`models/LICENSE-moves-with.txt`).",
         "",
         f"Chosen by cross-validation: c = {meta['c']:g}, character n-grams "
         f"{'on' if meta['chars'] else 'off'}, rule-feature weight {meta['rule_weight']:g}; "
