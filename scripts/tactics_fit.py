@@ -15,8 +15,8 @@ from scipy import optimize, sparse
 
 from powerlens.language import tokenize
 from powerlens.language.rules import load_rules
-from powerlens.measures.tactics_model import HASH_BITS, model_quiet, turn_buckets
-from powerlens.measures.tactics_rules import DEFAULT_THRESHOLD, RULES_FILE, rule_hits
+from powerlens.measures.tactics.model import HASH_BITS, model_quiet, turn_buckets
+from powerlens.measures.tactics.rules import DEFAULT_THRESHOLD, RULES_FILE, rule_hits
 from powerlens.validation.tactics_data import Dialogue, marked_turns
 
 SEED = 20240811

@@ -2,7 +2,7 @@
 the stacker, the technique heads and tactic models built from fitted heads.
 
 Every model built here (the fold models used to score held-out training dialogues, and the
-final one) goes through ``powerlens.measures.tactics_model.model_from_arrays``, so out-of-fold
+final one) goes through ``powerlens.measures.tactics.model.model_from_arrays``, so out-of-fold
 figures come from the same scoring code the measure runs.
 """
 
@@ -18,9 +18,9 @@ import numpy.typing as npt
 from scipy import sparse
 from tactics_fit import FOLDS, Array, Data, Space, auc, fit_lr
 
-from powerlens.measures.tactics_model import HASH_BITS, TacticModel, model_from_arrays
-from powerlens.measures.tactics_rules import LABELS
-from powerlens.measures.tactics_score import STACK_INPUTS, Scored, flagged_turns, stack_features
+from powerlens.measures.tactics.model import HASH_BITS, TacticModel, model_from_arrays
+from powerlens.measures.tactics.rules import LABELS
+from powerlens.measures.tactics.score import STACK_INPUTS, Scored, flagged_turns, stack_features
 
 MIX_GRID = (0.0, 0.25, 0.5)
 TARGET_FALSE_ALARM = 0.025

@@ -60,9 +60,9 @@ from tactics_heads import (
 
 from powerlens.language import tokenize_conversation
 from powerlens.language.rules import load_rules
-from powerlens.measures.tactics_model import HASH_BITS, TacticModel
-from powerlens.measures.tactics_rules import RULES_FILE
-from powerlens.measures.tactics_score import STACK_INPUTS, conversation_probability
+from powerlens.measures.tactics.model import HASH_BITS, TacticModel
+from powerlens.measures.tactics.rules import RULES_FILE
+from powerlens.measures.tactics.score import STACK_INPUTS, conversation_probability
 from powerlens.model import Conversation
 from powerlens.validation import data_root
 from powerlens.validation.tactics_baseline import TfidfLogistic

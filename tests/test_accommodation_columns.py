@@ -21,7 +21,7 @@ from powerlens.measures.accommodation import (
     count_pairs,
     row_means,
 )
-from powerlens.measures.coordination_scores import _bootstrap, aggregate, permutation_p
+from powerlens.measures.accommodation.scores import _bootstrap, aggregate, permutation_p
 from powerlens.model import Conversation, Utterance
 
 MARKERS = {

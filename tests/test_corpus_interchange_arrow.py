@@ -15,13 +15,13 @@ from powerlens.corpus.convokit_arrow import Atypical
 from powerlens.corpus.coordination import coordination_of
 from powerlens.corpus.interchange_arrow import interchange_batches
 from powerlens.errors import InputError
-from powerlens.measures import coordination_columns
 from powerlens.measures.accommodation import (
     MarkerMatcher,
     coordination_counts,
     group_label,
     speaker_groups,
 )
+from powerlens.measures.accommodation import columns as coordination_columns
 from powerlens.readers import load
 
 ROWS: list[dict[str, Any]] = [

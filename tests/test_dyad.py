@@ -13,7 +13,7 @@ from powerlens.cli import app
 from powerlens.language import tokenize_conversation
 from powerlens.measures import REGISTRY, Options
 from powerlens.measures.dyad import DYAD, detect_helper
-from powerlens.measures.dyad_detectors import client_talk_type, code_client, code_helper
+from powerlens.measures.dyad.detectors import client_talk_type, code_client, code_helper
 from powerlens.model import Conversation, Speaker, Utterance
 from powerlens.report.json_report import to_dict
 

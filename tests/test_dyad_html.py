@@ -18,7 +18,7 @@ from powerlens.measures.dyad import DYAD
 from powerlens.model import Conversation, ConversationReport, Utterance
 from powerlens.report import dyad_html
 from powerlens.report.charts import trend_chart
-from powerlens.report.html import CSP
+from powerlens.report.style import CSP
 
 SESSION = EXAMPLES / "therapy_session.txt"
 HOSTILE = "<script>document.title='pwned'</script>"

@@ -105,6 +105,7 @@ def test_moves_boundaries_punished_refusal_and_capitulation() -> None:
         "response": "punished",
         "response_utterances": ["u2"],
         "capitulated": True,
+        "capitulated_by": "u3",
     }
     assert result.speakers["Kate"]["boundary_respect_rate"] == 0.0
 

@@ -13,6 +13,11 @@ from powerlens.measures.moves import MOVES
 from powerlens.model import MeasureResult
 
 
+def plan(result: MeasureResult) -> dict[str, object]:
+    """The decision without how it was settled (``settled`` is checked on its own)."""
+    return {k: v for k, v in result.sections["decision"].items() if k != "settled"}
+
+
 def run(chat: str) -> MeasureResult:
     turns = [line.split(": ", 1) for line in chat.strip().splitlines()]
     return MOVES.finalize(MOVES.map(conversation(*((s, t) for s, t in turns)), [], Options()))
@@ -34,7 +39,7 @@ Kit: fine
 """
     )
     assert outcomes(result) == {"u0": ("accepted", "u3"), "u1": ("ignored", None)}
-    assert result.sections["decision"] == {"plan_of": "Sam", "evidence": ["u0", "u3"]}
+    assert plan(result) == {"plan_of": "Sam", "evidence": ["u0", "u3"]}
 
 
 def test_moves_decisions_restated_plan_beats_later_proposals() -> None:
@@ -61,7 +66,7 @@ Alex: Great, so the twenty-third it is. I'll tell mum we're coming.
         "u6": ("accepted", "u9"),
         "u7": ("deferred", "u8"),
     }
-    assert result.sections["decision"] == {"plan_of": "Alex", "evidence": ["u0", "u9", "u10"]}
+    assert plan(result) == {"plan_of": "Alex", "evidence": ["u0", "u9", "u10"]}
     (boundary,) = result.sections["boundaries"]
     assert boundary["refusal"] == "u5" and boundary["response"] == "pressured"
     assert boundary["capitulated"] is True
@@ -83,7 +88,7 @@ Alex: So, as I said, my parents' on the 23rd.
         "u1": ("deferred", "u2"),
         "u3": ("deferred", "u4"),
     }
-    assert result.sections["decision"] == {"plan_of": "Alex", "evidence": ["u0", "u5"]}
+    assert plan(result) == {"plan_of": "Alex", "evidence": ["u0", "u5"]}
 
 
 def test_moves_decisions_counter_proposal_wins_and_is_restated_by_the_other() -> None:
@@ -98,7 +103,7 @@ Mia: Right. Warm white it is, I'll order two tins tomorrow.
 """
     )
     assert outcomes(result) == {"u0": ("countered", "u1"), "u1": ("accepted", "u5")}
-    assert result.sections["decision"] == {"plan_of": "Tom", "evidence": ["u1", "u5"]}
+    assert plan(result) == {"plan_of": "Tom", "evidence": ["u1", "u5"]}
 
 
 @pytest.mark.parametrize(
@@ -115,7 +120,7 @@ Mia: Right. Warm white it is, I'll order two tins tomorrow.
 def test_moves_decisions_non_committal_reply_is_deferral(reply: str) -> None:
     result = run(f"Jo: Could we get a dog this year?\nPat: {reply}\nJo: ok")
     assert outcomes(result) == {"u0": ("deferred", "u1")}
-    assert result.sections["decision"] == {"plan_of": None, "evidence": []}
+    assert plan(result) == {"plan_of": None, "evidence": []}
 
 
 @pytest.mark.parametrize(
@@ -133,7 +138,7 @@ def test_moves_decisions_dismissal_with_a_reason_is_rejection(reply: str) -> Non
         "Lee: Fair enough."
     )
     assert outcomes(result) == {"u0": ("rejected", "u1")}
-    assert result.sections["decision"] == {"plan_of": None, "evidence": []}
+    assert plan(result) == {"plan_of": None, "evidence": []}
 
 
 def test_moves_decisions_fine_whatever_is_capitulation_to_the_other_plan() -> None:
@@ -151,7 +156,7 @@ Dan: Good, we leave at twelve.
         "u1": ("ignored", None),
         "u4": ("ignored", None),
     }
-    assert result.sections["decision"] == {"plan_of": "Dan", "evidence": ["u0", "u3"]}
+    assert plan(result) == {"plan_of": "Dan", "evidence": ["u0", "u3"]}
     (boundary,) = result.sections["boundaries"]
     assert boundary["by"] == "Eve" and boundary["capitulated"] is True
 
@@ -171,7 +176,7 @@ Ana: That works for me!
         "u1": ("ignored", None),
         "u3": ("accepted", "u4"),
     }
-    assert result.sections["decision"] == {
+    assert plan(result) == {
         "plan_of": "Ben",
         "evidence": ["u3", "u4"],
         "joint": True,
@@ -193,7 +198,7 @@ Ruby: ...okay.
         "u1": ("accepted", "u4"),
         "u2": ("ignored", None),
     }
-    assert result.sections["decision"] == {"plan_of": "Dad", "evidence": ["u1", "u4"]}
+    assert plan(result) == {"plan_of": "Dad", "evidence": ["u1", "u4"]}
 
 
 def test_moves_decisions_manager_overrides_in_team_meeting() -> None:
@@ -220,4 +225,27 @@ Ola: Okay.
 def test_moves_decisions_plain_agreement_still_settles() -> None:
     result = run("A: Shall we get pizza tonight?\nB: Sounds good!\nA: Pizza it is.")
     assert outcomes(result) == {"u0": ("accepted", "u1")}
-    assert result.sections["decision"] == {"plan_of": "A", "evidence": ["u0", "u1", "u2"]}
+    assert plan(result) == {"plan_of": "A", "evidence": ["u0", "u1", "u2"]}
+
+
+def test_moves_decisions_settled_says_how_the_plan_won() -> None:
+    gave_in = run(
+        """
+Dan: We're going to my mum's for Sunday lunch.
+Eve: I'd rather not, I'm exhausted. Can we just stay home?
+Dan: Come on, she's already cooking. Don't make a fuss.
+Eve: fine, whatever.
+"""
+    )
+    assert gave_in.sections["decision"]["settled"] == "gave_in"
+    taken_up = run(
+        """
+Ana: Shall we get pizza tonight?
+Ben: Sounds good to me.
+"""
+    )
+    assert taken_up.sections["decision"] == {
+        "plan_of": "Ana",
+        "evidence": ["u0", "u1"],
+        "settled": "accepted",
+    }

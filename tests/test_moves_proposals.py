@@ -67,6 +67,11 @@ def test_moves_proposals_hard_negative(text: str) -> None:
     assert labels(text, "proposal") == set()
 
 
+def plan(result: MeasureResult) -> dict[str, object]:
+    """The decision without how it was settled (``settled`` is checked on its own)."""
+    return {k: v for k, v in result.sections["decision"].items() if k != "settled"}
+
+
 def run(*turns: tuple[str, str]) -> MeasureResult:
     return MOVES.finalize(MOVES.map(conversation(*turns), [], Options()))
 
@@ -94,7 +99,7 @@ def test_moves_proposals_first_loses_to_counter_proposal() -> None:
             "kind": "proposal",
         },
     ]
-    assert result.sections["decision"] == {"plan_of": "Ben", "evidence": ["u1", "u2"]}
+    assert plan(result) == {"plan_of": "Ben", "evidence": ["u1", "u2"]}
 
 
 def test_moves_proposals_teen_ignored_parent_plan_enacted() -> None:
@@ -115,13 +120,13 @@ def test_moves_proposals_teen_ignored_parent_plan_enacted() -> None:
 def test_moves_proposals_rejected_and_overridden() -> None:
     rejected = run(("A", "How about sushi?"), ("B", "Nah, I had sushi yesterday."))
     assert rejected.sections["proposals"][0]["outcome"] == "rejected"
-    assert rejected.sections["decision"] == {"plan_of": None, "evidence": []}
+    assert plan(rejected) == {"plan_of": None, "evidence": []}
     overridden = run(
         ("Kid", "Can I stay at Jamie's tonight?"),
         ("Dad", "No. You're staying home, end of discussion."),
     )
     assert overridden.sections["proposals"][0]["outcome"] == "overridden"
-    assert overridden.sections["decision"] == {"plan_of": "Dad", "evidence": ["u1"]}
+    assert plan(overridden) == {"plan_of": "Dad", "evidence": ["u1"]}
 
 
 def test_moves_proposals_building_on_an_idea_is_acceptance() -> None:

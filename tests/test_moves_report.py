@@ -58,7 +58,11 @@ def test_moves_report_matches_schema_and_contract(write) -> None:  # type: ignor
             "kind": "proposal",
         },
     ]
-    assert conv["decision"] == {"plan_of": "Dad", "evidence": ["chat:3", "chat:4"]}
+    assert conv["decision"] == {
+        "plan_of": "Dad",
+        "evidence": ["chat:3", "chat:4"],
+        "settled": "accepted",
+    }
     assert conv["speakers"]["Mia"]["boundary_respect_rate"] == 1.0
     assert conv["speakers"]["Dad"]["power_over"] == 1
     assert conv["speakers"]["Dad"]["power_with"] == 1

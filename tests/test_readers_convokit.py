@@ -115,7 +115,7 @@ def test_convokit_bad_speakers_json_names_file_and_line(tmp_path: Path) -> None:
     (folder / "speakers.json").write_text('{\n"s": {"meta": {}},\n}\n')
     with pytest.raises(InputError) as error:
         read(folder)
-    assert error.value.code == "PL132" and error.value.line == 3
+    assert error.value.code == "PL132" and error.value.line == 2  # the trailing comma
     assert "speakers.json" in str(error.value)
 
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 import powerlens
 from powerlens.errors import InputError, UsageError
 from powerlens.model import Conversation, Rejection, Speaker, Utterance
-from powerlens.readers import interchange, jsonlines
+from powerlens.readers import budgets, interchange, jsonlines
 from powerlens.readers.interchange import iter_conversations, iter_rows, read, write
 
 DATA = Path(__file__).parent / "data" / "interchange"
@@ -225,13 +225,15 @@ def test_interchange_nested_meta_and_unknown_columns_go_to_meta(write) -> None: 
 
 
 def test_interchange_long_line_is_rejected_without_holding_it(write, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(jsonlines, "MAX_LINE_BYTES", 100)
     monkeypatch.setattr(jsonlines, "CHUNK_BYTES", 64)
     long = {"speaker": "A", "text": "x" * 500}
     text = jsonl({"speaker": "A", "text": "short"}, long, {"speaker": "B", "text": "after"})
-    [conv] = read(write("long.jsonl", text))
+    with budgets.use(budgets.Budgets(line_bytes=100)):
+        [conv] = read(write("long.jsonl", text))
     assert [(u.text, u.line) for u in conv.utterances] == [("short", 1), ("after", 3)]
-    assert conv.rejected == (Rejection(2, "line is longer than 100 bytes"),)
+    [(line, reason)] = [(r.line, r.reason) for r in conv.rejected]
+    assert line == 2 and reason.startswith("line is longer than 100 bytes (line-mb)")
+    assert "--limit line-mb=" in reason
 
 
 def test_interchange_sniffs_jsonl_and_csv_without_extension(write) -> None:  # type: ignore[no-untyped-def]

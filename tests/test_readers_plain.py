@@ -86,13 +86,13 @@ def test_plain_utf16_bom_and_crlf(write) -> None:  # type: ignore[no-untyped-def
     assert [u.text for u in conv.utterances] == ["hi", "yo"]
 
 
-def test_plain_oversized_file_is_refused(write, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from powerlens.readers import textfile
+def test_plain_oversized_file_is_refused(write) -> None:  # type: ignore[no-untyped-def]
+    from powerlens.readers import budgets
 
-    monkeypatch.setattr(textfile, "MAX_BYTES", 10)
-    with pytest.raises(InputError) as info:
+    with budgets.use(budgets.Budgets(input_bytes=10)), pytest.raises(InputError) as info:
         powerlens.load(write("big.txt", "Ann: " + "word " * 10), format="plain")
     assert info.value.code == "PL104"
+    assert "--limit input-mb=" in str(info.value)
 
 
 def test_load_missing_file_and_unknown_format(tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -26,6 +26,13 @@ LAYOUT = {
     "mbox": "mail.mbox",
     "eml": "mail/message.eml",
     "slack": "general/2024-01-01.json",
+    "imessage": "Sam.txt",
+    "signal": "chat.md",
+    "telegram": "result.json",
+    "discord": "channel.json",
+    "messenger": "message_1.json",
+    "instagram": "thread/message_1.json",
+    "googlechat": "messages.json",
 }
 
 TEXTY = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=400) | st.lists(
@@ -45,6 +52,13 @@ TEXTY = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=4
             "Subject: hi",
             "",
             '[{"ts": "1", "text": "x"}]',
+            "May 17, 2022  5:29:42 PM",
+            "[2024-01-01 09:05:00] Ann: hi",
+            '{"name": "c", "type": "personal_chat", "messages": [{"type": "message", "from": "A", "text": [1, {"text": "x"}]}]}',
+            '{"guild": {}, "channel": {}, "messages": [{"type": "Default", "author": {"id": 1}, "content": "x"}]}',
+            '{"participants": [], "messages": [{"sender_name": "A\u00c3", "content": "x"}]}',
+            '{"messages": [{"creator": {"name": "A"}, "created_date": "Monday, January 1, 2024 at 9:05:00 AM UTC", "text": "x"}]}',
+            "AuthorID,Author,Date,Content,Attachments,Reactions",
             "-->",
             "\ufeff",
             "\x00",

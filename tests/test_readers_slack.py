@@ -127,10 +127,17 @@ def test_slack_report_is_valid_json_contract() -> None:
     assert (counts["read"], counts["analysed"], len(counts["rejected"])) == (11, 6, 5)
 
 
-def test_slack_channel_folder_uses_the_exports_users() -> None:
-    [conv] = powerlens.load(EXPORT / "random")
-    assert conv.id == "random"
-    assert [u.speaker for u in conv.utterances] == ["Cy Park", "Ann Lee"]
+def test_slack_channel_folder_never_looks_above_it(tmp_path: Path) -> None:
+    """Issue 20: a planted users.json beside an uploaded channel is ignored."""
+    messages = [{"user": "U1", "text": "hi", "ts": "1.0"},
+                {"user": "U2", "text": "yo", "ts": "2.0",
+                 "user_profile": {"real_name": "Bo Day"}}]
+    channel = write_channel(tmp_path, messages, [{"id": "U1", "real_name": "Planted"}])
+    (tmp_path / "channels.json").write_text("not json", encoding="utf-8")
+    [conv] = powerlens.load(channel)
+    assert [u.speaker for u in conv.utterances] == ["U1", "Bo Day"]
+    [day] = powerlens.load(channel / "2024-01-01.json")
+    assert [u.speaker for u in day.utterances] == ["U1", "Bo Day"]
 
 
 def test_slack_single_day_file() -> None:
@@ -149,7 +156,7 @@ def test_slack_corrupt_day_file_names_file_and_line() -> None:
     error = caught.value
     assert (error.code, error.line) == ("PL172", 4)
     assert error.path == str(DATA / "corrupt" / "general" / "2024-03-04.json")
-    assert "Expecting ',' delimiter (column 3)" in error.message
+    assert "is not valid JSON" in error.message and "(column 3)" in error.message
 
 
 def test_slack_day_file_that_is_not_an_array(tmp_path: Path) -> None:
@@ -163,9 +170,10 @@ def test_slack_day_file_that_is_not_an_array(tmp_path: Path) -> None:
 
 def test_slack_bad_users_json_is_input_error(tmp_path: Path) -> None:
     channel = write_channel(tmp_path, [{"user": "U1", "text": "hi", "ts": "1.0"}])
+    assert channel.parent == tmp_path
     (tmp_path / "users.json").write_text("[\n  {\"id\": \"U1\",,}\n]", encoding="utf-8")
     with pytest.raises(InputError) as caught:
-        powerlens.load(channel)
+        powerlens.load(tmp_path, format="slack")
     assert caught.value.path == str(tmp_path / "users.json")
     assert (caught.value.code, caught.value.line) == ("PL172", 2)
 
@@ -176,7 +184,8 @@ def test_slack_same_names_are_told_apart(tmp_path: Path) -> None:
         {"user": "U1", "text": "hi <@U2>", "ts": "1.0"},
         {"user": "U2", "text": "hello", "ts": "2.0"},
     ]
-    [conv] = powerlens.load(write_channel(tmp_path, messages, users))
+    write_channel(tmp_path, messages, users)
+    [conv] = powerlens.load(tmp_path, format="slack")
     assert [(u.speaker, u.text) for u in conv.utterances] == [
         ("Sam (U1)", "hi @Sam (U2)"),
         ("Sam (U2)", "hello"),

@@ -136,16 +136,42 @@ def test_subtitles_two_name_prefixes_in_one_srt_cue(write) -> None:  # type: ign
 
 def test_subtitles_first_unlabelled_cue_is_unknown(write) -> None:  # type: ignore[no-untyped-def]
     text = (
-        "WEBVTT\n\n00:01.000 --> 00:02.000\n(music)\n\n"
+        "WEBVTT\n\n00:00.000 --> 00:01.000\nHello and welcome.\n\n"
+        "00:01.000 --> 00:02.000\n(music)\n\n"
         "00:02.000 --> 00:03.000\n<v Kim>Welcome back.\n\n"
         "00:03.000 --> 00:04.000\nToday we talk about rent.\n"
     )
     conv = one(write("u.vtt", text))
     assert [(u.speaker, u.text) for u in conv.utterances] == [
-        ("Unknown", "(music)"),
+        ("Unknown", "Hello and welcome."),
         ("Kim", "Welcome back."),
         ("Kim", "Today we talk about rent."),
     ]
+    assert [(r.line, r.reason) for r in conv.rejected] == [(6, "non-speech cue: (music)")]
+
+
+def test_subtitles_non_speech_cues_are_not_given_to_the_previous_speaker(write) -> None:  # type: ignore[no-untyped-def]
+    """Issue 15: [laughter], (music) and sung lines are recorded as non-speech."""
+    text = (
+        "1\n00:00:01,000 --> 00:00:04,000\nAnn: We should sell the car.\n\n"
+        "2\n00:00:04,000 --> 00:00:09,000\n[laughter]\n\n"
+        "3\n00:00:09,000 --> 00:00:10,000\n♪ la la la ♪\n\n"
+        "4\n00:00:10,000 --> 00:00:11,000\n[door closes] (applause)\n\n"
+        "5\n00:00:11,000 --> 00:00:12,000\nand buy bikes [laughs]\n\n"
+        "6\n00:00:12,000 --> 00:00:13,000\nBo: [sighs]\n"
+    )
+    conv = one(write("n.srt", text))
+    assert [(u.id, u.speaker, u.text, u.start) for u in conv.utterances] == [
+        ("n:1", "Ann", "We should sell the car.", 1.0),
+        ("n:5", "Ann", "and buy bikes [laughs]", 11.0),
+        ("n:6", "Bo", "[sighs]", 12.0),
+    ]
+    assert [r.reason for r in conv.rejected] == [
+        "non-speech cue: [laughter]",
+        "non-speech cue: ♪ la la la ♪",
+        "non-speech cue: [door closes] (applause)",
+    ]
+    assert conv.read_count == 6
 
 
 def test_subtitles_unlabelled_file_keeps_colons_as_text(write) -> None:  # type: ignore[no-untyped-def]

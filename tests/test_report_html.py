@@ -75,9 +75,9 @@ def test_report_html_summary_says_whose_plan_won_and_how_refusals_were_answered(
     assert "<b>Whose plan won:</b> <bdi>Alex</bdi>'s — see" in summary
     alex, jo = re.findall(r"<section class='person s\d'>.*?</section>", summary)
     assert "<dt>Talk</dt><dd>60% of words · 7 turns</dd>" in alex
-    assert "<dt>Over / With / To</dt><dd>2 / 0 / 0</dd>" in alex  # a dismissal, "I'm telling you"
+    assert "<dt>Over / With / To</dt><dd>2 / 0 / 0 " in alex  # a dismissal, "I'm telling you"
     assert "<dt>Refusals</dt><dd>none</dd>" in alex
-    assert "<dt>Proposals</dt><dd>2: accepted 2</dd>" in alex
+    assert "<dt>Proposals</dt><dd>3: accepted 3</dd>" in alex  # the "I'm telling you" demand too
     refusal = couple.sections["boundaries"][0]
     index = [u.id for u in couple.conversation.utterances].index(refusal["refusal"])
     assert (

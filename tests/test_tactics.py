@@ -15,7 +15,7 @@ from powerlens.language.rules import discount, find, load_rules
 from powerlens.measures import REGISTRY
 from powerlens.measures.base import Options
 from powerlens.measures.tactics import TACTICS
-from powerlens.measures.tactics_model import (
+from powerlens.measures.tactics.model import (
     HASH_BITS,
     MODELS,
     TacticModel,
@@ -25,8 +25,8 @@ from powerlens.measures.tactics_model import (
     sigmoid,
     turn_buckets,
 )
-from powerlens.measures.tactics_rules import LABELS, RULES_FILE, rule_hits
-from powerlens.measures.tactics_score import Scored, manipulation_probability, windows
+from powerlens.measures.tactics.rules import LABELS, RULES_FILE, rule_hits
+from powerlens.measures.tactics.score import Scored, manipulation_probability, windows
 from powerlens.model import Conversation, Utterance
 from powerlens.readers.plain import read
 
@@ -159,7 +159,7 @@ def test_tactics_model_is_deterministic_and_small() -> None:
     first, second = run(c), run(c)
     assert first.scores == second.scores
     assert first.signals == second.signals
-    from powerlens.measures.tactics_model import model_path
+    from powerlens.measures.tactics.model import model_path
 
     assert model_path().stat().st_size < 20_000_000  # type: ignore[attr-defined]
 

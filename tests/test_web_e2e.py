@@ -17,6 +17,7 @@ from browser import FLAGS
 from helpers import EXAMPLES, REPO
 from powerlens.web import Settings, create_app
 from powerlens.web.server import background
+from test_web_worker import alive, long_chat, wait_for
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [flag for flag in FLAGS if flag != "--headless"]
@@ -38,10 +39,16 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def site(tmp_path: Path) -> Iterator[str]:
-    url, stop = background(create_app(Settings(data_dir=tmp_path / "data")))
-    yield url
+def served(tmp_path: Path) -> Iterator[tuple[str, Any]]:
+    app = create_app(Settings(data_dir=tmp_path / "data"))
+    url, stop = background(app)
+    yield url, app
     stop()
+
+
+@pytest.fixture
+def site(served: tuple[str, Any]) -> str:
+    return served[0]
 
 
 @pytest.fixture
@@ -151,3 +158,50 @@ def test_web_e2e_drop_a_file_and_hostile_text_runs_no_script(page: Any, site: st
     assert "<img src=x onerror=" in page.locator("#u1").inner_text()
     shot(page, "hostile")
     assert dialogs == [] and errors == []
+
+
+def test_web_e2e_quick_exit_leaves_no_app_page_in_history(page: Any, site: str) -> None:
+    """Issue 20: after Quick exit, Back showed the case list. Every step inside the app
+    (links, the analysis, saved answers, a refusal) now replaces the tab's one entry."""
+    page.goto(site + "/")
+    entries = page.evaluate("history.length")  # the new tab's blank page, then the app
+    page.fill("#text", (EXAMPLES / "couple_disagreement.txt").read_text(encoding="utf-8"))
+    page.click("#analyse")
+    page.wait_for_url("**/cases/1")
+    page.click("#practice-tracking-influence")
+    page.wait_for_url("**/practice/tracking-influence")
+    page.locator("textarea[name=answer]").nth(0).fill("Alex")
+    page.click("#save")
+    page.wait_for_selector("#saved")
+    page.click("text=back to the report")
+    page.wait_for_url("**/cases/1")
+    page.click("a.home")
+    page.wait_for_url(site + "/")
+    page.fill("#text", "no speaker on this line")
+    page.click("#analyse")
+    page.wait_for_selector("#error")
+    assert "PL105" in page.inner_text("#error")
+    assert page.inner_text("#error").startswith("Not analysed, nothing was stored.")
+    assert page.evaluate("history.length") == entries
+    page.keyboard.press("Escape")
+    page.keyboard.press("Escape")
+    page.wait_for_url("**/weather")
+    assert page.evaluate("history.length") == entries
+    page.go_back()
+    assert page.url == "about:blank"  # what the tab showed before the app, not the app
+
+
+def test_web_e2e_leaving_during_an_analysis_stops_it(page: Any, served: tuple[str, Any]) -> None:
+    url, app = served
+    analyses = app.state.analyses
+    page.goto(url + "/")
+    page.evaluate("text => { document.getElementById('text').value = text; }", long_chat())
+    page.click("#analyse")
+    assert wait_for(lambda: len(analyses.running) == 1, 20)
+    (pid,) = analyses.running
+    assert page.locator("#sending").is_visible()
+    page.keyboard.press("Escape")
+    page.keyboard.press("Escape")
+    page.wait_for_url("**/weather")
+    assert wait_for(lambda: not analyses.running and not alive(pid), 3)
+    assert app.state.store.counts()["cases"] == 0

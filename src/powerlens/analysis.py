@@ -37,11 +37,14 @@ def analyze_conversation(
     options: Options,
     *,
     explicit: bool = False,
+    step: Callable[[str], None] | None = None,
 ) -> ConversationReport:
     """Run ``measures`` on one conversation.
 
     A measure whose requirements are unmet is skipped with the reason recorded, or, when the
-    caller named it explicitly, raises ``MissingRequirementError``.
+    caller named it explicitly, raises ``MissingRequirementError``. ``step`` (for a progress
+    display) is called with each measure's name once it is done or skipped, then with
+    ``"findings"``: ``len(measures) + 1`` calls in all.
     """
     tokens = tokenize_conversation(conversation)
     report = ConversationReport(
@@ -65,6 +68,8 @@ def analyze_conversation(
                     fix=_requirement_fix(missing),
                 )
             report.skipped[measure.name] = reason
+            if step is not None:
+                step(measure.name)
             continue
         result = measure.finalize(measure.map(conversation, tokens, options))
         for speaker, fields in result.speakers.items():
@@ -73,9 +78,13 @@ def analyze_conversation(
         report.scores.update(result.scores)
         report.sections.update(result.sections)
         report.measures.append(measure.name)
+        if step is not None:
+            step(measure.name)
     if options.declarations:
         report.sections["systemic"] = systemic_section(dict(options.declarations), report.speakers)
     report.findings = derive(report)
+    if step is not None:
+        step("findings")
     return report
 
 

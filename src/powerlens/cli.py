@@ -7,29 +7,29 @@ from __future__ import annotations
 
 import importlib
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeRemainingColumn,
-)
 
 from powerlens.analysis import analyze_conversation, resolve_measures
-from powerlens.commands.options import ReplyTo, TacticsModel, reply_to_previous, tactics_model
+from powerlens.commands.options import (
+    Limits,
+    ReplyTo,
+    TacticsModel,
+    reading_budgets,
+    reply_to_previous,
+    tactics_model,
+)
+from powerlens.commands.progress import Activity, enabled_for
 from powerlens.errors import PowerlensError, UsageError
 from powerlens.measures import Options
 from powerlens.model import Conversation, ConversationReport, Report
-from powerlens.readers import formats, load
-from powerlens.report import RENDERERS, render
+from powerlens.readers import about, budgets, check_input, formats, load
+from powerlens.report import RENDERERS, write
 from powerlens.report.markdown import write_vault_notes
 from powerlens.systemic import load_declarations
 
@@ -53,7 +53,10 @@ def fail_cleanly(command: Callable[..., T]) -> Callable[..., T]:
         try:
             return command(*args, **kwargs)
         except PowerlensError as error:
-            message = escape(str(error))
+            text = str(error)
+            if len(text) > 4000:  # keep the code, the start and the fix of an oversized message
+                text = f"{text[:2000]} … {text[-1500:]}"
+            message = escape(text)
             err.print(f"[red]error:[/red] {message}", markup=True, highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
 
@@ -74,18 +77,6 @@ def contexts_per_file(files: list[Path], contexts: list[str]) -> list[tuple[str,
     )
 
 
-@contextmanager
-def progress_bar(total: int, label: str) -> Iterator[Callable[[], None]]:
-    """A progress bar on stderr for runs over several files; silent for a single file."""
-    if total <= 1 or not err.is_terminal:
-        yield lambda: None
-        return
-    columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=err, transient=True) as progress:
-        task = progress.add_task(label, total=total)
-        yield lambda: progress.advance(task)
-
-
 @app.command("analyze")
 @fail_cleanly
 def analyze_command(
@@ -99,7 +90,9 @@ def analyze_command(
     ] = None,
     input_format: Annotated[
         str | None,
-        typer.Option("--input-format", help="Input format, when sniffing guesses wrong."),
+        typer.Option(
+            "--input-format", help="Input format, when sniffing guesses wrong (powerlens formats)."
+        ),
     ] = None,
     encoding: Annotated[
         str | None, typer.Option(help="Text encoding of the input (default: UTF-8, or its BOM).")
@@ -123,6 +116,10 @@ def analyze_command(
         Path | None,
         typer.Option(help="With --format md: write one note per conversation into this vault."),
     ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress bar on stderr.")
+    ] = False,
+    limit: Limits = None,
 ) -> None:
     """Analyse conversations and print who did the most talking, with evidence."""
     if input_format is not None and input_format not in formats():
@@ -138,43 +135,75 @@ def analyze_command(
         declarations=load_declarations(declarations) if declarations else None,
         tactics_model=tactics_model(tactics),
     )
+    if vault is not None and format != "md":
+        raise UsageError("--vault writes Markdown notes.", fix="add --format md")
+    if format not in RENDERERS:
+        raise UsageError(
+            f"unknown report format {format!r}.", fix=f"choose from: {', '.join(RENDERERS)}"
+        )
     tags = contexts_per_file(files, context or [])
     reports: list[ConversationReport] = []
-    with progress_bar(len(files), "analysing") as advance:
+    with (
+        budgets.use(reading_budgets(limit)),
+        Activity(err, enabled=enabled_for(err, quiet)) as activity,
+    ):
+        check_input(files)
+        next_file = activity.files(len(files))
         for path, tag in zip(files, tags, strict=True):
-            conversations: list[Conversation] = load(
-                path, format=input_format, encoding=encoding, context=tag
-            )
+            with activity.reading(path):
+                conversations: list[Conversation] = load(
+                    path, format=input_format, encoding=encoding, context=tag
+                )
             for conversation in conversations:
+                step = activity.analysing(
+                    conversation.id, len(conversation.utterances), len(chosen) + 1
+                )
                 reports.append(
                     analyze_conversation(
-                        conversation, chosen, options, explicit=chosen_names is not None
+                        conversation, chosen, options, explicit=chosen_names is not None, step=step
                     )
                 )
-            advance()
-    report = Report(conversations=reports)
-    if vault is not None:
-        if format != "md":
-            raise UsageError("--vault writes Markdown notes.", fix="add --format md")
-        for path in write_vault_notes(report, vault):
-            err.print(f"wrote {path}", highlight=False, markup=False)
-        return
-    text = render(report, format)
-    if output is not None:
-        output.write_text(text, encoding="utf-8")
-        err.print(f"wrote {output}", highlight=False)
-    else:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+            next_file()
+        report = Report(conversations=reports)
+        if vault is not None:
+            with activity.rendering("notes"):
+                written = write_vault_notes(report, vault)
+            activity.close()
+            for path in written:
+                err.print(f"wrote {path}", highlight=False, markup=False)
+            return
+        if output is not None:
+            with activity.rendering(format), output.open("w", encoding="utf-8") as out:
+                write(report, format, out)
+            activity.close()
+            err.print(f"wrote {output}", highlight=False)
+            return
+        if sys.stdout.isatty():
+            activity.close()  # the report goes to the same screen
+        with activity.rendering(format):
+            write(report, format, sys.stdout, newline=True)
 
 
 @app.command("formats")
-def formats_command() -> None:
-    """List the input formats powerlens reads."""
-    for name in formats():
-        typer.echo(name)
+def formats_command(
+    names: Annotated[
+        bool, typer.Option("--names", help="Only the names, one a line (for scripts).")
+    ] = False,
+) -> None:
+    """List the input formats: what each reads, what to pass, how it is recognised, an example."""
+    if names:
+        for name in formats():
+            typer.echo(name)
+        return
+    for name, info in about().items():
+        typer.echo(f"{name}\n  reads:      {info.reads}\n  pass:       {info.expects}")
+        typer.echo(f"  recognised: {info.recognised}\n  example:    {info.example}\n")
+    typer.echo("Name one with: powerlens analyze FILE --input-format NAME")
 
 
-COMMAND_MODULES: tuple[str, ...] = ("dyad", "corpus", "corpus_run", "practice", "profile", "serve")
+COMMAND_MODULES: tuple[str, ...] = (
+    "dyad", "corpus", "corpus_run", "practice", "profile", "serve", "timeline"
+)
 """Modules in ``powerlens.commands`` whose ``register(app)`` adds their commands."""
 
 for _module in COMMAND_MODULES:

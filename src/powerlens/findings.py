@@ -141,6 +141,22 @@ def unanswered_questions(report: ConversationReport) -> list[Finding]:
     return found
 
 
+MAX_FATES = 10
+"""``plan_enacted`` names the fate of at most this many of the others' proposals (the latest);
+the earlier ones are counted by outcome, so a history of years gives a statement one can read."""
+
+
+SETTLED = {
+    "accepted": "the others took it up",
+    "gave_in": "it was taken up after the other side refused or countered, then gave in",
+    "restated": "its proposer restated it as settled",
+    "unopposed": "it was put forward and nobody opposed it, which is not the same as agreeing",
+}
+SETTLED_STRENGTH = {"accepted": 0.8, "gave_in": 0.75, "restated": 0.6, "unopposed": 0.4}
+"""How sure the reading of whose plan won is, by how the plan was settled: an explicit uptake
+is the surest, silence the least sure."""
+
+
 def plan_enacted(report: ConversationReport) -> list[Finding]:
     """Whose plan was enacted, and what happened to the other proposals."""
     decision = report.sections.get("decision")
@@ -149,20 +165,27 @@ def plan_enacted(report: ConversationReport) -> list[Finding]:
         return []
     winner = decision["plan_of"]
     others = [p for p in proposals if p.get("by") != winner]
-    texts = {u.id: u.text for u in report.conversation.utterances}
+    shown = others[-MAX_FATES:]
+    wanted = {p["utterance_id"] for p in shown}
+    texts = {u.id: u.text for u in report.conversation.utterances if u.id in wanted}
     fates = [
         f"{p['by']}'s proposal “{_short(texts.get(p['utterance_id'], ''))}” was {p['outcome']}"
-        for p in others
+        for p in shown
     ]
+    if len(others) > len(shown):
+        earlier = Counter(str(p.get("outcome")) for p in others[: -len(shown)])
+        listed = ", ".join(f"{n} {outcome}" for outcome, n in earlier.most_common())
+        fates.insert(0, f"{len(others) - len(shown)} earlier proposals by others ({listed})")
     joint = " (a joint plan combining both sides)" if decision.get("joint") else ""
-    statement = f"{winner}'s plan{joint} was the one enacted" + (
+    settled = decision.get("settled", "accepted")
+    how = f" ({SETTLED[settled]})" if settled in SETTLED else ""
+    statement = f"{winner}'s plan{joint} was the one enacted{how}" + (
         f"; {'; '.join(fates)}." if fates else "."
     )
-    lost = [p for p in others if p.get("outcome") in ("ignored", "overridden", "rejected")]
-    strength = 0.5 + 0.5 * (len(lost) / len(others)) if others else 0.4
+    strength = SETTLED_STRENGTH.get(settled, 0.5)
     basis = (
-        "0.5 + 0.5 × share of the others' proposals ignored, overridden or rejected "
-        f"({len(lost)}/{len(others)})"
+        f"how the plan was settled ({settled}): taken up 0.8, given in to 0.75, restated as "
+        "settled by its proposer 0.6, put forward and not opposed 0.4"
     )
     evidence = [*decision.get("evidence", []), *(p["utterance_id"] for p in others)]
     return [_finding("plan_enacted", statement, strength, evidence, basis)]

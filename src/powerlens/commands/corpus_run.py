@@ -170,7 +170,7 @@ def run_command(
             extra=extra,
         )
         err = Console(stderr=True)
-        bar = None if quiet else BarProgress(err)
+        bar = None if quiet or not err.is_terminal else BarProgress(err)
         began = time.perf_counter()
         try:
             manifest = run_corpus(config, progress=bar)

@@ -19,6 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from powerlens.analysis import analyze_conversation
+from powerlens.commands.progress import Activity, enabled_for
 from powerlens.errors import UsageError
 from powerlens.measures import Options
 from powerlens.measures.dyad import DYAD, resolve_helper
@@ -64,20 +65,30 @@ def trend_table(points: list[dict[str, Any]]) -> Table:
     return table
 
 
-def run_dyad(files: list[Path], helper: str | None) -> list[ConversationReport]:
+def run_dyad(
+    files: list[Path], helper: str | None, activity: Activity | None = None
+) -> list[ConversationReport]:
     """Load and analyse each session with the dyad family (the helper named or detected)."""
+    activity = activity or Activity(Console(stderr=True), enabled=False)
+    next_file = activity.files(len(files))
     reports = []
     for path in files:
-        for conversation in load(path):
+        with activity.reading(path):
+            conversations = load(path)
+        for conversation in conversations:
             name, why = resolve_helper(conversation, helper)
             if name is None:
                 raise UsageError(
                     f"{path}: could not tell who the helper is ({why}).",
                     fix="name the helper with --helper NAME",
                 )
-            report = analyze_conversation(conversation, [DYAD], Options(helper=name), explicit=True)
+            step = activity.analysing(conversation.id, len(conversation.utterances), 2)
+            report = analyze_conversation(
+                conversation, [DYAD], Options(helper=name), explicit=True, step=step
+            )
             report.sections["dyad"]["helper_decision"] = why
             reports.append(report)
+        next_file()
     return reports
 
 
@@ -103,13 +114,18 @@ def register(app: typer.Typer) -> None:
             Path | None,
             typer.Option("--output", "-o", help="Write the report to this file (default: stdout)."),
         ] = None,
+        quiet: Annotated[
+            bool, typer.Option("--quiet", "-q", help="No progress bar on stderr.")
+        ] = False,
     ) -> None:
         """Therapist–client power differential per session: MITI counts, moves and an index."""
         if format not in FORMATS:
             raise UsageError(
                 f"unknown format {format!r} for dyad.", fix=f"use {', '.join(FORMATS)}"
             )
-        reports = run_dyad(files, helper)
+        err = Console(stderr=True)
+        with Activity(err, enabled=enabled_for(err, quiet)) as activity:
+            reports = run_dyad(files, helper, activity)
         points = trend(reports)
         if format == "json":
             data = to_dict(Report(conversations=reports))

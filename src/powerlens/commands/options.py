@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from powerlens.errors import UsageError
+from powerlens.readers import budgets
 
 ReplyTo = Annotated[
     str | None,
@@ -22,6 +23,24 @@ def reply_to_previous(value: str | None) -> bool:
     return value == "previous"
 
 
+Limits = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--limit",
+        metavar="NAME=N",
+        help="Raise a reading budget (repeatable): "
+        + ", ".join(f"{name} ({what})" for name, (_, _, what) in budgets.LIMITS.items())
+        + ". Defaults in docs/formats.md.",
+    ),
+]
+"""``--limit NAME=N``: the reading budgets of ``powerlens.readers.budgets``."""
+
+
+def reading_budgets(values: list[str] | None) -> budgets.Budgets:
+    """The budgets for ``--limit`` options (the defaults when there are none)."""
+    return budgets.parse(values or [])
+
+
 TacticsModel = Annotated[
     str,
     typer.Option(
@@ -35,7 +54,7 @@ TacticsModel = Annotated[
 
 def tactics_model(value: str) -> str:
     """The model name if it is shipped (or ``none``); anything else is a usage error."""
-    from powerlens.measures.tactics_model import MODELS
+    from powerlens.measures.tactics.model import MODELS
 
     if value != "none" and value not in MODELS:
         raise UsageError(

@@ -13,13 +13,15 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from powerlens.analysis import analyze
+from powerlens.analysis import analyze_conversation, resolve_measures
+from powerlens.commands.progress import Activity, enabled_for
 from powerlens.errors import UsageError
+from powerlens.measures import Options
 from powerlens.model import Conversation
 from powerlens.profiles import Profile, profile
 from powerlens.readers import load
 from powerlens.report import charts
-from powerlens.report.html import CSP, STYLE
+from powerlens.report.style import CSP, STYLE
 
 
 def profile_command(
@@ -34,6 +36,9 @@ def profile_command(
     format: Annotated[
         str, typer.Option("--format", "-f", help="terminal, json or html.")
     ] = "terminal",
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress bar on stderr.")
+    ] = False,
 ) -> None:
     """Show one person's measures side by side across contexts (work, family, ...)."""
     if context and len(context) != len(files):
@@ -41,12 +46,29 @@ def profile_command(
             "give one --context per file, in order.", fix="or use --context-from-folder"
         )
     conversations: list[Conversation] = []
-    for i, path in enumerate(files):
-        tags = (
-            [context[i]] if context else [path.resolve().parent.name] if context_from_folder else []
-        )
-        conversations += load(path, context=tags)
-    result = profile(person, analyze(conversations).conversations)
+    err = Console(stderr=True)
+    chosen = resolve_measures(None)
+    with Activity(err, enabled=enabled_for(err, quiet)) as activity:
+        for i, path in enumerate(files):
+            tags = (
+                [context[i]]
+                if context
+                else [path.resolve().parent.name]
+                if context_from_folder
+                else []
+            )
+            with activity.reading(path):
+                conversations += load(path, context=tags)
+        reports = [
+            analyze_conversation(
+                c,
+                chosen,
+                Options(),
+                step=activity.analysing(c.id, len(c.utterances), len(chosen) + 1),
+            )
+            for c in conversations
+        ]
+    result = profile(person, reports)
     if not result.contexts:
         raise UsageError(f"{person!r} does not speak in these files.", fix="check the spelling")
     if format == "json":

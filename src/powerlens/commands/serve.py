@@ -3,9 +3,11 @@
     powerlens serve                      # opens the browser at http://127.0.0.1:PORT/
     powerlens serve --memory-only        # keep nothing on disk
     powerlens serve --host 0.0.0.0 --token SECRET   # reachable from other machines
+    powerlens serve --max-seconds 300 --max-memory 4096   # room for long analyses
 
 Any host other than this machine's loopback requires ``--token``; every request must then
-carry it. Needs the ``web`` extra; without it the command names the install command.
+carry it. Each analysis runs in a worker process under ``--max-seconds`` and ``--max-memory``
+(``web.pool``). Needs the ``web`` extra; without it the command names the install command.
 """
 
 from __future__ import annotations
@@ -18,8 +20,17 @@ from typing import Annotated
 
 import typer
 
+from powerlens.commands.options import Limits, reading_budgets
 from powerlens.errors import MissingExtraError, UsageError
-from powerlens.web.settings import LOOPBACK_HOSTS, Settings, default_data_dir, memory_only_from_env
+from powerlens.web.settings import (
+    LOOPBACK_HOSTS,
+    MAX_MEMORY,
+    MAX_SECONDS,
+    Settings,
+    default_data_dir,
+    default_workers,
+    memory_only_from_env,
+)
 
 WEB_MODULES = ("fastapi", "uvicorn", "jinja2", "multipart")
 """Import names the ``web`` extra provides."""
@@ -56,6 +67,24 @@ def serve_command(
     max_utterances: Annotated[
         int, typer.Option(help="Most utterances accepted in one upload.")
     ] = 5000,
+    max_seconds: Annotated[
+        float, typer.Option(help="Time limit of one analysis, in seconds.", min=1)
+    ] = MAX_SECONDS,
+    max_memory: Annotated[
+        int, typer.Option(help="Memory limit of one analysis worker, in MB.", min=256)
+    ] = MAX_MEMORY // 2**20,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Analyses run at once (default: one per core, at most 4).", min=1),
+    ] = None,
+    limit: Limits = None,
+    scratch_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder where each upload is read in a private folder (default: the system's "
+            "temp folder; /dev/shm with --memory-only)."
+        ),
+    ] = None,
 ) -> None:
     """Start the local web app: paste or upload, read the report, work through the practices."""
     if host not in LOOPBACK_HOSTS and not token:
@@ -74,6 +103,7 @@ def serve_command(
     from powerlens.web.app import create_app
     from powerlens.web.server import bind, run, url_of
 
+    reading_budgets(limit)  # a malformed --limit is refused before the server starts
     settings = Settings(
         data_dir=data_dir or default_data_dir(),
         memory_only=memory_only or memory_only_from_env(),
@@ -81,6 +111,11 @@ def serve_command(
         token=token,
         max_bytes=max_bytes,
         max_utterances=max_utterances,
+        limits=tuple(limit or ()),
+        max_seconds=max_seconds,
+        max_memory=max_memory * 2**20,
+        workers=workers or default_workers(),
+        scratch_dir=scratch_dir,
     )
     app = create_app(settings)
     sock = bind(host, port)

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from powerlens.measures.coordination_columns import ArrowColumns, IntArray
+from powerlens.measures.accommodation.columns import ArrowColumns, IntArray
 
 BLOCK_BYTES = 2 * 2**20
 """Bytes of ``utterances.jsonl`` parsed at a time."""

@@ -43,7 +43,7 @@ from powerlens.measures.accommodation import (
     group_label,
     speaker_groups,
 )
-from powerlens.measures.coordination_columns import (
+from powerlens.measures.accommodation.columns import (
     ArrowColumns,
     PairTally,
     arrow_columns,

@@ -38,7 +38,7 @@ from powerlens.corpus.convokit_arrow import (
     check_required,
     check_times,
 )
-from powerlens.measures.coordination_columns import ArrowColumns, IntArray
+from powerlens.measures.accommodation.columns import ArrowColumns, IntArray
 
 TIMES = ("timestamp", "start", "end")
 

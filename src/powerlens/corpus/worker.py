@@ -40,7 +40,7 @@ from powerlens.measures.accommodation import (
     UtteranceColumns,
     coordinate,
 )
-from powerlens.measures.coordination_columns import FAMILY, SOURCE, Coordinated, echo_fields
+from powerlens.measures.accommodation.columns import FAMILY, SOURCE, Coordinated, echo_fields
 from powerlens.model import Conversation, Signal
 
 SLIMMABLE = frozenset({"talk", "accommodation", "deference", "pronoun_status", "moves"})

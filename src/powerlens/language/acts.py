@@ -262,6 +262,17 @@ def _kept(rule: Rule, text: str, start: int, joke: bool) -> bool:
     return not (joke and (rule.label in JOKE_DROPS or rule.name in JOKE_DROPS))
 
 
+def _asked(act: Act, text: str, spans: list[tuple[int, int]]) -> Act:
+    """An imperative in a clause that ends with a question mark asks ("sleep ok?", "pass the
+    salt?"): a request, not a directive."""
+    if act.rule != "acts.directive.imperative":
+        return act
+    start, end = spans[act.clause]
+    if not text[start:end].rstrip().endswith("?"):
+        return act
+    return Act("request", act.target, act.span, act.clause, 0.5, "acts.request.asked", act.kind)
+
+
 def _questions(text: str, spans: list[tuple[int, int]]) -> list[Act]:
     found = []
     for index, (start, end) in enumerate(spans):
@@ -366,6 +377,7 @@ def read(text: str) -> Reading:
                 kind,
             )
         )
+    acts = [_asked(a, body, spans) for a in acts]
     acts.extend(_questions(body, spans))
     consequences = [
         (rule, span)

@@ -8,7 +8,7 @@ process pool or on a Dask cluster unchanged. A measure declares what it ``requir
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -30,7 +30,7 @@ class Options:
     """Declared systemic positions by person (``powerlens.systemic.load_declarations``)."""
     tactics_model: str = "mentalmanip"
     """The tactic model: ``mentalmanip`` (default, CC BY-NC 4.0), ``reament`` (MIT) or ``none``
-    (rules only); see ``powerlens.measures.tactics_model``."""
+    (rules only); see ``powerlens.measures.tactics.model``."""
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -91,3 +91,29 @@ def missing_requirements(
     if "helper" in requires and options.helper is None:
         missing.append("helper")
     return missing
+
+
+def addressees(speakers: Sequence[str]) -> list[str | None]:
+    """Each turn's addressee: the last other speaker before it, else the next one after it.
+
+    One pass each way (the speaker of the run before the current one), not a scan per turn, so
+    a long chat or a long monologue costs its length.
+    """
+    found: list[str | None] = []
+    last: str | None = None
+    before: str | None = None
+    for speaker in speakers:
+        found.append(last if last != speaker else before)
+        if last is not None and speaker != last:
+            before = last
+        last = speaker
+    after: str | None = None
+    following: str | None = None
+    for i in range(len(speakers) - 1, -1, -1):
+        speaker = speakers[i]
+        if found[i] is None:
+            found[i] = following if following != speaker else after
+        if following is not None and speaker != following:
+            after = following
+        following = speaker
+    return found

@@ -142,6 +142,10 @@ def sentence_positions(text: str) -> dict[int, int]:
     return positions
 
 
+POSITIONAL = frozenset({"start", "inner", "lead2"})
+"""Rule subtypes that depend on a word's place in its sentence (``_position_ok``)."""
+
+
 def _position_ok(position: str | None, index: int | None) -> bool:
     if position == "start":
         return index == 0
@@ -154,19 +158,25 @@ def _position_ok(position: str | None, index: int | None) -> bool:
 
 def strategies(text: str) -> list[StrategyHit]:
     """The politeness strategies in ``text``, each with its span, in text order."""
-    positions = sentence_positions(text)
-    cues = frames(text)
-    may_be_reported = cues.quotes or cues.reporting
+    positions: dict[int, int] | None = None  # computed for the first positional rule
+    may_be_reported: bool | None = None
     hits = []
     for rule, (start, end) in find(rules(), text):
-        if not _position_ok(rule.subtype, positions.get(start)):
-            continue
+        if rule.subtype in POSITIONAL:
+            if positions is None:
+                positions = sentence_positions(text)
+            if not _position_ok(rule.subtype, positions.get(start)):
+                continue
         # Reported speech drops every strategy; negated or hypothetical ones drop only acts.
         if rule.label in ACTS:
             if discount(text, start) is not None:
                 continue
-        elif may_be_reported and is_reported(text, start):
-            continue
+        else:
+            if may_be_reported is None:
+                cues = frames(text)
+                may_be_reported = cues.quotes or cues.reporting
+            if may_be_reported and is_reported(text, start):
+                continue
         hits.append(StrategyHit(rule.label, (start, end), rule.name))
     hits.sort(key=lambda h: (h.span, h.label))
     return hits
@@ -264,6 +274,10 @@ class DeferencePartial:
     utterances: list[dict[str, Any]] = field(default_factory=list)
 
 
+REPEATED_LENGTH = 80
+"""Messages up to this many characters are scored once per conversation (repeats reuse it)."""
+
+
 @cache
 def _rule_source(rule: str) -> str:
     return f"rule:politeness.{rule}"
@@ -278,12 +292,22 @@ class Deference:
     def map(self, conversation: Conversation, tokens: Tokens, options: Options) -> DeferencePartial:
         model = load_model()
         partial = DeferencePartial()
+        source = f"model:{model.name}"
+        # Chats repeat short messages ("ok", "haha", "love you"): each is scored once.
+        seen: dict[str, tuple[list[str], list[StrategyHit], float]] = {}
         for utterance, words in zip(conversation.utterances, tokens, strict=True):
             tally = partial.speakers.setdefault(utterance.speaker, SpeakerTally())
             if not words:
                 continue
-            hits = strategies(utterance.text)
-            score = model.score(utterance.text, hits, words)
+            text = utterance.text
+            known = seen.get(text)
+            if known is not None and known[0] == words:
+                _, hits, score = known
+            else:
+                hits = strategies(text)
+                score = model.score(text, hits, words)
+                if len(text) <= REPEATED_LENGTH:
+                    seen[text] = (words, hits, score)
             tally.utterances += 1
             tally.score_sum += score
             for label in {h.label for h in hits}:
@@ -310,7 +334,7 @@ class Deference:
                     label="politeness",
                     span=(0, len(utterance.text)),
                     score=score,
-                    source=f"model:{model.name}",
+                    source=source,
                 )
             )
             partial.utterances.append(

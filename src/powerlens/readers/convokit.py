@@ -28,15 +28,26 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from powerlens.errors import InputError, UsageError
+from powerlens.errors import InputError, UsageError, shown
 from powerlens.model import Conversation, Rejection, Utterance
-from powerlens.readers import textfile
+from powerlens.readers import jsondoc
+from powerlens.readers.about import About
 from powerlens.readers.groups import Build, builder, group_all, stream_groups
 from powerlens.readers.jsonlines import iter_json_lines
 from powerlens.readers.rows import RowItem, seconds
 
 FORMATS = ("convokit",)
 EXTENSIONS: dict[str, str] = {}
+ABOUT = {
+    "convokit": About(
+        reads="a ConvoKit corpus (Cornell's Conversational Analysis Toolkit)",
+        expects="the corpus folder (utterances.jsonl, speakers.json, conversations.json)",
+        recognised="a folder holding utterances.jsonl",
+        example='{"id": "u1", "speaker": "s1", "conversation_id": "u0", "reply_to": "u0", '
+        '"text": "..."}',
+    ),
+}
+READS_FOLDERS = True
 END_FIELD = "powerlens.end"
 _KNOWN = {"id", "speaker", "user", "conversation_id", "root", "reply_to", "reply-to"}
 _KNOWN |= {"timestamp", "text", "meta", "vectors"}
@@ -56,7 +67,7 @@ def _utterance_file(folder: Path) -> Path:
             folder,
             "is not a folder; a ConvoKit corpus is a folder holding utterances.jsonl.",
             code="PL130",
-            fix="pass the corpus folder, or read a single JSONL file with --format jsonl.",
+            fix="pass the corpus folder, or read a single JSONL file with --input-format jsonl.",
         )
     path = folder / "utterances.jsonl"
     if not path.is_file():
@@ -75,17 +86,10 @@ def _metadata(folder: Path, *names: str, encoding: str | None = None) -> dict[st
     path = next((folder / n for n in names if (folder / n).is_file()), None)
     if path is None:
         return {}
-    text = textfile.read_text(path, encoding)
-    try:
-        data = json.loads(text)
-    except ValueError as error:
-        raise InputError(
-            path,
-            f"is not valid JSON ({getattr(error, 'msg', error)}).",
-            line=getattr(error, "lineno", None),
-            code="PL132",
-            fix="re-export the corpus with ConvoKit's Corpus.dump.",
-        ) from None
+    data = jsondoc.load(
+        path, invalid_code="PL132", expected="a JSON object mapping ids to metadata",
+        encoding=encoding,
+    ).value
     if not isinstance(data, dict):
         raise InputError(path, "expected a JSON object mapping ids to metadata.", code="PL132")
     found: dict[str, Any] = {}
@@ -94,7 +98,7 @@ def _metadata(folder: Path, *names: str, encoding: str | None = None) -> dict[st
             entry = entry["meta"]
         if not isinstance(entry, dict):
             raise InputError(
-                path, f"the entry for {key!r} is not an object of metadata.", code="PL132"
+                path, f"the entry for {shown(key)} is not an object of metadata.", code="PL132"
             )
         found[key] = entry
     return found

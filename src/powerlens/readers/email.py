@@ -43,57 +43,51 @@ body line that begins ``From `` and holds a time and a year.
 from __future__ import annotations
 
 import codecs
-import dataclasses
 import hashlib
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC
 from email import policy
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from email.utils import parsedate_to_datetime
-from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
 
-from powerlens.errors import InputError
-from powerlens.model import Conversation, Rejection, Speaker, Utterance
+from powerlens.errors import InputError, shown
+from powerlens.model import Conversation
+from powerlens.readers import budgets
+from powerlens.readers.about import About
+from powerlens.readers.email_body import body_text, html_to_text, strip_quotes
+from powerlens.readers.email_threads import MailMessage, normalise_subject, threads
 from powerlens.readers.textfile import check_size
 
 FORMATS = ("mbox", "eml")
 EXTENSIONS = {".mbox": "mbox", ".eml": "eml"}
+ABOUT = {
+    "mbox": About(
+        reads="a mailbox of email messages (Thunderbird, Gmail Takeout, Apple Mail export)",
+        expects="a .mbox file; each thread becomes a conversation",
+        recognised="the .mbox extension, or a first line 'From ' followed by mail headers",
+        example="From ann@example.org Mon Mar  4 10:00:00 2024",
+    ),
+    "eml": About(
+        reads="email messages saved one per file",
+        expects="an .eml file, or a folder of them",
+        recognised="the .eml extension, a folder holding .eml files, or From and Date headers",
+        example="From: Ann Lee <ann@example.org>",
+    ),
+}
+READS_FOLDERS = frozenset({"eml"})
+"""A folder named with ``eml`` is read as a folder of messages (``mbox``: file by file)."""
 
 _HEADER_LINE = re.compile(r"^[A-Za-z][A-Za-z0-9-]*:[ \t]?", re.ASCII)
 _KNOWN_HEADERS = frozenset(
     {"from", "date", "subject", "message-id", "to", "received", "return-path", "cc",
      "in-reply-to", "references", "mime-version", "content-type", "delivered-to"}
 )
-_ENVELOPE = re.compile(rb"^From [^\n]*?\d{1,2}:\d{2}[^\n]*?\d{4}", re.MULTILINE)
+_ENVELOPE = re.compile(rb"^From [^\n]{0,200}?\d{1,2}:\d{2}[^\n]{0,200}?\d{4}", re.MULTILINE)
+"""An envelope line; bounded so that a long ``From `` body line costs linear time."""
 _MBOXRD_ESCAPE = re.compile(rb"^>(>*From )", re.MULTILINE)
 _MESSAGE_ID = re.compile(r"<([^<>\s]+)>")
-_SUBJECT_PREFIX = re.compile(
-    r"^\s*(?:re|fwd?|aw|sv|wg|vs|tr|antw|rif|r)\s*(?:\[\d+\]|\(\d+\))?\s*:\s*", re.IGNORECASE
-)
-_ATTRIBUTION_START = re.compile(r"^\s*(?:on|am|le|el|il|op|den|em)\s", re.IGNORECASE)
-_ATTRIBUTION = re.compile(
-    r"^\s*(?:on|am|le|el|il|op|den|em)\s.{0,400}?"
-    r"(?:wrote|writes|a écrit|escribió|ha scritto|escreveu|"
-    r"(?:schrieb|schreef|skrev)(?:\s[^:\n]{0,120})?)\s*:\s*$",
-    re.IGNORECASE | re.DOTALL,
-)
-_ORIGINAL = re.compile(
-    r"^\s*-{2,}\s*(?:original message|forwarded message|ursprüngliche nachricht|"
-    r"message d'origine|mensaje original|weitergeleitete nachricht)\s*-{2,}\s*$",
-    re.IGNORECASE,
-)
-_UNDERSCORES = re.compile(r"^\s*_{10,}\s*$")
-_FROM_FIELD = re.compile(r"^\s*\*?(?:from|von|de|van|från|fra)\s*:\s*\*?\s*\S", re.IGNORECASE)
-_SENT_FIELD = re.compile(
-    r"^\s*\*?(?:sent|date|gesendet|datum|envoyé|enviado|skickat|sendt)\s*:", re.IGNORECASE
-)
-_SIGNATURE = re.compile(r"^--[ \t]*$")
-_MOBILE = re.compile(r"^\s*sent from my \S.{0,40}$", re.IGNORECASE)
 
 
 def sniff(path: Path, head: str | None) -> str | None:
@@ -131,29 +125,6 @@ def _header_block(lines: list[str]) -> set[str]:
     return names
 
 
-@dataclass
-class _Message:
-    """One parsed (or rejected) message before threading."""
-
-    key: str
-    order: int
-    line: int | None
-    file: str | None
-    links: tuple[str, ...] = ()
-    parents: tuple[str, ...] = ()
-    subject: str = ""
-    address: str = ""
-    display: str = ""
-    start: float | None = None
-    text: str = ""
-    reason: str | None = None
-    meta: dict[str, Any] = field(default_factory=dict)
-
-    def rejection(self) -> Rejection:
-        reason = self.reason or "rejected"
-        return Rejection(self.line, f"{self.file}: {reason}" if self.file else reason)
-
-
 def read(path: Path, *, encoding: str | None = None, format: str = "mbox") -> list[Conversation]:
     """Read the threads of an mbox file, an ``.eml`` file or a folder of ``.eml`` files."""
     if encoding is not None:
@@ -167,7 +138,7 @@ def read(path: Path, *, encoding: str | None = None, format: str = "mbox") -> li
         messages = _read_eml_folder(path, encoding)
     else:
         messages = [_read_eml_file(path, path, 0, encoding)]
-    conversations = _threads(messages, str(path))
+    conversations = threads(messages, str(path))
     if not conversations:
         first = messages[0]
         raise InputError(
@@ -181,7 +152,7 @@ def read(path: Path, *, encoding: str | None = None, format: str = "mbox") -> li
     return conversations
 
 
-def _read_mbox(path: Path, encoding: str | None) -> list[_Message]:
+def _read_mbox(path: Path, encoding: str | None) -> list[MailMessage]:
     check_size(path)
     data = path.read_bytes()
     if not data.strip():
@@ -200,10 +171,10 @@ def _read_mbox(path: Path, encoding: str | None) -> list[_Message]:
             "is not an mbox: expected the first line to start with 'From ' (the envelope line).",
             line=data.count(b"\n", 0, begin) + 1,
             code="PL160",
-            fix="for a single message name it .eml or pass --format eml.",
+            fix="for a single message name it .eml or pass --input-format eml.",
         )
     starts = [begin, *(m.start() for m in _ENVELOPE.finditer(data, begin) if m.start() > begin)]
-    messages: list[_Message] = []
+    messages: list[MailMessage] = []
     line = data.count(b"\n", 0, begin) + 1
     previous = begin
     for order, (start, end) in enumerate(zip(starts, [*starts[1:], len(data)], strict=True)):
@@ -216,7 +187,7 @@ def _read_mbox(path: Path, encoding: str | None) -> list[_Message]:
     return messages
 
 
-def _read_eml_folder(path: Path, encoding: str | None) -> list[_Message]:
+def _read_eml_folder(path: Path, encoding: str | None) -> list[MailMessage]:
     files = sorted(p for p in path.rglob("*") if p.suffix.lower() == ".eml" and p.is_file())
     if not files:
         raise InputError(path, "folder holds no .eml files.", code="PL160",
@@ -224,7 +195,7 @@ def _read_eml_folder(path: Path, encoding: str | None) -> list[_Message]:
     return [_read_eml_file(file, path, order, encoding) for order, file in enumerate(files)]
 
 
-def _read_eml_file(file: Path, root: Path, order: int, encoding: str | None) -> _Message:
+def _read_eml_file(file: Path, root: Path, order: int, encoding: str | None) -> MailMessage:
     check_size(file)
     name = file.name if file == root else file.relative_to(root).as_posix()
     data = file.read_bytes()
@@ -232,7 +203,7 @@ def _read_eml_file(file: Path, root: Path, order: int, encoding: str | None) -> 
         if file == root:
             raise InputError(file, "file is empty; expected an email message.", line=1,
                              code="PL101")
-        return _Message(key=f"empty:{name}", order=order, line=None, file=name,
+        return MailMessage(key=f"empty:{name}", order=order, line=None, file=name,
                         reason="file is empty")
     message = _parse(data, order=order, line=None, file=name, encoding=encoding)
     message.meta["file"] = name
@@ -241,19 +212,37 @@ def _read_eml_file(file: Path, root: Path, order: int, encoding: str | None) -> 
 
 def _parse(
     raw: bytes, *, order: int, line: int | None, file: str | None, encoding: str | None
-) -> _Message:
+) -> MailMessage:
     """One message from its raw bytes; problems become a rejection reason, never an exception."""
     digest = hashlib.sha1(raw).hexdigest()[:12]
-    result = _Message(key=f"noid-{digest}", order=order, line=line, file=file)
+    result = MailMessage(key=f"noid-{digest}", order=order, line=line, file=file)
     try:
         message = BytesParser(policy=policy.default).parsebytes(raw)
+        long = _long_header(message)
+        if long is not None:
+            result.reason = long
+            return result
         _fill(result, message, encoding)
     except Exception as error:  # the email package can raise almost anything on bad input
-        result.reason = f"malformed message ({type(error).__name__}: {error})"
+        result.reason = f"malformed message ({type(error).__name__}: {shown(str(error), 120)})"
     return result
 
 
-def _fill(result: _Message, message: EmailMessage, encoding: str | None) -> None:
+def _long_header(message: Message) -> str | None:
+    """The rejection reason when a header is over the ``header-chars`` budget, checked before
+    any header is parsed (the address parser's cost grows much faster than the header)."""
+    limit = budgets.current().header_chars
+    for name, value in message.raw_items():
+        if len(value) > limit:
+            return (
+                f"[PL114] header {name} has {len(value):,} characters, over the "
+                f"{budgets.limit_text('header-chars')} limit; "
+                + budgets.raise_with("header-chars", len(value))
+            )
+    return None
+
+
+def _fill(result: MailMessage, message: EmailMessage, encoding: str | None) -> None:
     """Copy headers and text from ``message`` into ``result`` (or set its rejection reason)."""
     raw: dict[str, str] = {}
     for name, value in message.raw_items():  # unparsed: ids need no structured parsing
@@ -282,7 +271,7 @@ def _fill(result: _Message, message: EmailMessage, encoding: str | None) -> None
         if result.display or result.address:
             break
     if not (result.display or result.address):
-        result.reason = f"malformed From header {_clean(str(sender))!r}: no name or address"
+        result.reason = f"malformed From header {shown(_clean(str(sender)))}: no name or address"
         return
     date = raw.get("date")
     when = None
@@ -290,10 +279,10 @@ def _fill(result: _Message, message: EmailMessage, encoding: str | None) -> None
         try:
             when = parsedate_to_datetime(date)
         except (TypeError, ValueError, IndexError):
-            result.meta["date"] = f"unreadable Date header {' '.join(_clean(date).split())!r}"
+            result.meta["date"] = f"unreadable Date header {shown(' '.join(_clean(date).split()))}"
     if when is not None:
         result.start = (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()
-    text, notes = _body(message, encoding)
+    text, notes = body_text(message, encoding)
     result.meta.update(notes)
     if result.subject:
         result.meta["subject"] = result.subject
@@ -324,321 +313,6 @@ def _clean(text: str) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         return data.decode("cp1252", "replace")
-
-
-def _body(message: Message, encoding: str | None) -> tuple[str, dict[str, str]]:
-    """The preferred text body, decoded, and notes on how (``body``, ``charset``)."""
-    if not isinstance(message, EmailMessage):
-        return "", {}
-    part = message.get_body(preferencelist=("plain", "html"))
-    if part is None:
-        return "", {}
-    payload = part.get_payload(decode=True)
-    if not isinstance(payload, bytes):
-        return "", {}
-    subtype = part.get_content_subtype()
-    text, note = _decode(payload, part.get_content_charset(), encoding)
-    notes = {"body": f"text/{subtype}"}
-    if note:
-        notes["charset"] = note
-    if subtype == "html":
-        text = html_to_text(text)
-    return text, notes
-
-
-def _decode(payload: bytes, declared: str | None, fallback: str | None) -> tuple[str, str | None]:
-    """Decode with the declared charset; on failure try UTF-8, then cp1252, and say so."""
-    first = declared or fallback or "us-ascii"
-    try:
-        return payload.decode(first), None
-    except LookupError:
-        problem = f"declared charset {first!r} is unknown"
-    except UnicodeDecodeError:
-        problem = f"body is not valid {first!r}"
-    for name in ("utf-8", "cp1252"):
-        try:
-            return payload.decode(name), f"{problem}; decoded as {name}"
-        except UnicodeDecodeError:
-            continue
-    return payload.decode("cp1252", "replace"), f"{problem}; decoded as cp1252 with replacements"
-
-
-class _HTMLText(HTMLParser):
-    """Collects the visible text of an HTML body; ``<blockquote>`` lines are ``>``-prefixed."""
-
-    _BLOCKS = frozenset(
-        {"p", "div", "br", "li", "ul", "ol", "tr", "table", "h1", "h2", "h3", "h4", "h5", "h6",
-         "blockquote", "pre", "hr", "section", "article", "header", "footer", "dd", "dt"}
-    )
-    _HIDDEN = frozenset({"script", "style", "head", "title", "template"})
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.lines: list[tuple[int, list[str]]] = [(0, [])]
-        self.pre_lines: set[int] = set()
-        self.quote = 0
-        self.hidden = 0
-        self.pre = 0
-
-    def _newline(self) -> None:
-        """Start a line; adjacent block boundaries make one break, not blank lines."""
-        if "".join(self.lines[-1][1]).strip():
-            self.lines.append((self.quote, []))
-        else:
-            self.lines[-1] = (self.quote, [])
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self._HIDDEN:
-            self.hidden += 1
-        if tag in self._BLOCKS:
-            self.quote += tag == "blockquote"
-            self.pre += tag == "pre"
-            self._newline()
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self._BLOCKS:
-            self._newline()
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self._HIDDEN:
-            self.hidden = max(0, self.hidden - 1)
-        if tag in self._BLOCKS:
-            self.quote = max(0, self.quote - (tag == "blockquote"))
-            self.pre = max(0, self.pre - (tag == "pre"))
-            self._newline()
-
-    def handle_data(self, data: str) -> None:
-        if self.hidden:
-            return
-        if self.pre:
-            self.pre_lines.add(len(self.lines) - 1)
-            first, *rest = data.split("\n")
-            self.lines[-1][1].append(first)
-            for piece in rest:
-                self.lines.append((self.quote, [piece]))
-                self.pre_lines.add(len(self.lines) - 1)
-        else:
-            self.lines[-1][1].append(re.sub(r"\s+", " ", data))
-
-    def text(self) -> str:
-        out = []
-        for index, (depth, pieces) in enumerate(self.lines):
-            line = "".join(pieces).replace("\xa0", " ")
-            line = line.rstrip() if index in self.pre_lines else line.strip()
-            out.append(f"{'> ' * depth}{line}" if depth and line else line)
-        return "\n".join(out).strip("\n")
-
-
-def html_to_text(html: str) -> str:
-    """The visible text of an HTML body, one line per block, quoted blocks ``>``-prefixed."""
-    parser = _HTMLText()
-    parser.feed(html)
-    parser.close()
-    return parser.text()
-
-
-def strip_quotes(text: str) -> str:
-    """The author's own words: quoted replies, quote headers and the signature removed."""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").replace("\xa0", " ").split("\n")
-    drop: set[int] = set()
-    end = len(lines)
-    for index, line in enumerate(lines):
-        if _SIGNATURE.match(line):
-            end = index
-            break
-        size = _quote_header(lines, index)
-        if not size:
-            continue
-        after = next((s for s in lines[index + size :] if s.strip()), "")
-        if after.lstrip().startswith(">"):
-            drop.update(range(index, index + size))
-        else:
-            end = index
-            break
-    kept = [
-        line.rstrip()
-        for index, line in enumerate(lines[:end])
-        if index not in drop and not line.lstrip().startswith(">")
-    ]
-    while kept and not kept[-1].strip():
-        kept.pop()
-    if kept and _MOBILE.match(kept[-1]):
-        kept.pop()
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip()
-
-
-def _quote_header(lines: list[str], index: int) -> int:
-    """How many lines at ``index`` form a quote header (0 when none does)."""
-    line = lines[index]
-    if _ORIGINAL.match(line):
-        return 1
-    if _UNDERSCORES.match(line) and index + 1 < len(lines) and _FROM_FIELD.match(lines[index + 1]):
-        return 1
-    if _ATTRIBUTION_START.match(line):
-        for size in (1, 2, 3):
-            joined = " ".join(lines[index : index + size])
-            if index + size <= len(lines) and _ATTRIBUTION.match(joined):
-                return size
-    if _FROM_FIELD.match(line):
-        block = []
-        for following in lines[index + 1 : index + 5]:
-            if not following.strip():
-                break
-            block.append(following)
-        if any(_SENT_FIELD.match(s) for s in block):
-            return 1 + len(block)
-    return 0
-
-
-def normalise_subject(subject: str) -> str:
-    """The subject without reply/forward prefixes, case-folded, with single spaces."""
-    return _strip_prefixes(" ".join(subject.split())).casefold()
-
-
-def _strip_prefixes(subject: str) -> str:
-    while (shorter := _SUBJECT_PREFIX.sub("", subject, count=1)) != subject:
-        subject = shorter
-    return subject.strip()
-
-
-def _threads(messages: list[_Message], source: str) -> list[Conversation]:
-    """Group messages into threads, one conversation per thread with analysed messages."""
-    seen: dict[str, _Message] = {}
-    for message in messages:
-        if message.key in seen:
-            first = seen[message.key]
-            where = f"line {first.line}" if first.line is not None else first.file
-            if message.reason is None:
-                message.reason = f"duplicate of message {message.key} ({where})"
-        else:
-            seen[message.key] = message
-    parent: dict[str, str] = {}
-
-    def find(key: str) -> str:
-        root = parent.setdefault(key, key)
-        while root != parent[root]:
-            root = parent[root]
-        while parent[key] != root:
-            parent[key], key = root, parent[key]
-        return root
-
-    def union(a: str, b: str) -> None:
-        parent[find(a)] = find(b)
-
-    for message in messages:
-        find(message.key)
-        for link in message.links:
-            union(message.key, link)
-    groups: dict[str, list[_Message]] = {}
-    for message in messages:
-        groups.setdefault(find(message.key), []).append(message)
-    by_subject: dict[str, str] = {}
-    for root, members in groups.items():
-        first = min(members, key=_when)
-        subject = normalise_subject(first.subject)
-        if subject:
-            if subject in by_subject:
-                union(root, by_subject[subject])
-            else:
-                by_subject[subject] = root
-    threads: dict[str, list[_Message]] = {}
-    for message in messages:
-        threads.setdefault(find(message.key), []).append(message)
-    names: dict[str, str] = {}
-    for message in messages:
-        if message.reason is None and message.display and message.address:
-            names.setdefault(message.address, message.display)
-    built: dict[str, tuple[Conversation, int]] = {}
-    for root, members in threads.items():
-        conversation = _conversation(members, names, source)
-        if conversation is not None:
-            built[root] = (conversation, min(m.order for m in members))
-    return _attach_orphans(messages, built, find)
-
-
-def _when(message: _Message) -> tuple[float, int]:
-    return (message.start if message.start is not None else float("inf"), message.order)
-
-
-def _conversation(
-    members: list[_Message], names: dict[str, str], source: str
-) -> Conversation | None:
-    kept = [m for m in members if m.reason is None]
-    if not kept:
-        return None
-    dated = all(m.start is not None for m in kept)
-    kept.sort(key=_when if dated else lambda m: (0.0, m.order))
-    keys = {m.key for m in kept}
-    utterances = []
-    speakers: dict[str, Speaker] = {}
-    charset_notes = []
-    for message in kept:
-        speaker = names.get(message.address) or message.display or message.address
-        speakers.setdefault(speaker, Speaker(speaker, {"address": message.address}))
-        reply_to = next((p for p in message.parents if p in keys and p != message.key), None)
-        utterances.append(
-            Utterance(
-                id=message.key,
-                speaker=speaker,
-                text=message.text,
-                start=message.start,
-                reply_to=reply_to,
-                line=message.line,
-                meta=dict(message.meta),
-            )
-        )
-        if "charset" in message.meta:
-            charset_notes.append({"utterance": message.key, "note": message.meta["charset"]})
-    subject = _strip_prefixes(" ".join(kept[0].subject.split()))
-    meta: dict[str, Any] = {"subject": subject}
-    if not dated:
-        meta["order"] = "file order: some messages have no readable date"
-    if charset_notes:
-        meta["charset"] = charset_notes
-    rejected = tuple(m.rejection() for m in sorted(members, key=lambda m: m.order) if m.reason)
-    return Conversation(
-        id=f"{_slug(subject)}-{hashlib.sha1(kept[0].key.encode()).hexdigest()[:8]}",
-        utterances=tuple(utterances),
-        source=source,
-        speakers=speakers,
-        meta=meta,
-        rejected=rejected,
-    )
-
-
-def _attach_orphans(
-    messages: list[_Message],
-    built: dict[str, tuple[Conversation, int]],
-    find: Callable[[str], str],
-) -> list[Conversation]:
-    """Give rejections of threads without any analysed message to the nearest conversation
-    before them in input order (or the first one), so that no rejection is lost."""
-    if not built:
-        return []
-    ordered = sorted(built.items(), key=lambda item: item[1][1])
-    extra: dict[str, list[Rejection]] = {}
-    last = ordered[0][0]
-    for message in messages:
-        root = find(message.key)
-        if root in built:
-            if message.reason is None:
-                last = root
-        elif message.reason is not None:
-            extra.setdefault(last, []).append(message.rejection())
-    result = []
-    for root, (conversation, _) in ordered:
-        if root in extra:
-            merged = sorted(
-                (*conversation.rejected, *extra[root]), key=lambda r: (r.line or 0, r.reason)
-            )
-            conversation = dataclasses.replace(conversation, rejected=tuple(merged))
-        result.append(conversation)
-    return result
-
-
-def _slug(subject: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", subject.casefold()).strip("-")[:40].strip("-")
-    return slug or "no-subject"
 
 
 __all__ = ["EXTENSIONS", "FORMATS", "html_to_text", "normalise_subject", "read", "sniff",

@@ -18,7 +18,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from powerlens.errors import InputError
+from powerlens.errors import InputError, shown
 from powerlens.model import Conversation, Rejection, Speaker, Utterance
 from powerlens.readers.rows import RowItem
 
@@ -87,7 +87,7 @@ def stream_groups(path: Path, rows: Iterable[RowItem], build: Build) -> Iterator
             if cid in seen:
                 raise InputError(
                     path,
-                    f"conversation {cid!r} appears again after other conversations; streaming "
+                    f"conversation {shown(cid)} appears again after other conversations; streaming "
                     "needs each conversation's rows together.",
                     line=item.line,
                     code="PL123",

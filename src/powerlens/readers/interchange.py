@@ -29,6 +29,7 @@ import contextlib
 import csv
 import json
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from pathlib import Path
 from types import MappingProxyType
@@ -36,8 +37,10 @@ from typing import Any
 
 from powerlens.errors import InputError, UsageError
 from powerlens.model import Conversation, Rejection
-from powerlens.readers import textfile
+from powerlens.readers import budgets, textfile
+from powerlens.readers.about import About
 from powerlens.readers.groups import Build, builder, group_all, stream_groups
+from powerlens.readers.jsondoc import loads_small
 from powerlens.readers.jsonlines import (
     MAX_LINE_BYTES,
     iter_json_lines,
@@ -53,6 +56,27 @@ with contextlib.suppress(ImportError):  # orjson is a dependency; _dumps falls b
 
 FORMATS = ("jsonl", "csv", "parquet")
 EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet"}
+ABOUT = {
+    "jsonl": About(
+        reads="powerlens's interchange format: one utterance per line (docs/formats.md)",
+        expects="a .jsonl or .ndjson file (streamed, any size)",
+        recognised="the extension, or a first line that is a JSON object with speaker and text",
+        example='{"conversation_id": "c1", "speaker": "Ann", "text": "Shall we?", '
+        '"timestamp": 1709287200}',
+    ),
+    "csv": About(
+        reads="the interchange format as a table (spreadsheets, pandas)",
+        expects="a .csv file with a header row",
+        recognised="the extension, or a header row naming speaker and text",
+        example="id,conversation_id,speaker,text / 1,c1,Ann,Shall we?",
+    ),
+    "parquet": About(
+        reads="the interchange format as Parquet (Arrow, DuckDB, pandas)",
+        expects="a .parquet file",
+        recognised="the extension, or the PAR1 magic bytes",
+        example="columns speaker, text (required), id, conversation_id, timestamp, reply_to",
+    ),
+}
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 _JSON_FIELD = b"powerlens.json"
@@ -67,11 +91,14 @@ def sniff(path: Path, head: str | None) -> str | None:
     first = next((line for line in head.splitlines() if line.strip()), "").strip()
     if first.startswith("{"):
         try:
-            row = json.loads(first)
+            row = loads_small(first)
         except ValueError:
             row = {k: 1 for k in re.findall(r'"(speaker|text)"\s*:', first)}
         return "jsonl" if isinstance(row, dict) and {"speaker", "text"} <= row.keys() else None
-    header = {name.strip().lower() for name in next(csv.reader([first]), [])}
+    try:
+        header = {name.strip().lower() for name in next(csv.reader([first]), [])}
+    except csv.Error:  # a stray carriage return or NUL: not a header row
+        return None
     return "csv" if {"speaker", "text"} <= header else None
 
 
@@ -89,7 +116,7 @@ def _format_of(path: Path, format: str | None) -> str:
             "is not interchange data: expected JSONL or CSV rows with speaker and text, "
             "or Parquet.",
             code="PL120",
-            fix="name the format with --format jsonl|csv|parquet.",
+            fix="name the format with --input-format jsonl|csv|parquet.",
         )
     return found
 
@@ -224,7 +251,8 @@ def _header(path: Path, record: list[str], number: int) -> list[str]:
 
 def _check_columns(path: Path, names: list[str], line: int | None = None) -> None:
     missing = [c for c in ("speaker", "text") if c not in names]
-    duplicate = sorted({n for n in names if names.count(n) > 1})
+    counts = Counter(names)
+    duplicate = sorted(n for n, k in counts.items() if k > 1)
     if missing or duplicate:
         problem = (
             f"missing column(s) {', '.join(missing)}"
@@ -233,7 +261,7 @@ def _check_columns(path: Path, names: list[str], line: int | None = None) -> Non
         )
         raise InputError(
             path,
-            f"{problem}; found {', '.join(names) or 'none'}.",
+            f"{problem}; found {_listed(names)}.",
             line=line,
             code="PL125",
             fix="name the columns id, conversation_id, speaker, text, timestamp, reply_to "
@@ -241,24 +269,43 @@ def _check_columns(path: Path, names: list[str], line: int | None = None) -> Non
         )
 
 
+def _listed(names: list[str], most: int = 12) -> str:
+    """Column names for a message: at most ``most``, each cut short."""
+    shown = [n if len(n) <= 40 else n[:39] + "…" for n in names[:most]]
+    more = f" and {len(names) - most} more" if len(names) > most else ""
+    return (", ".join(shown) or "none") + more
+
+
 def _parquet_rows(path: Path) -> Iterator[tuple[int, Any]]:
-    """``(row number, dict)`` for each Parquet row, read a batch of columns at a time."""
-    import pyarrow.parquet as pq
+    """``(row number, dict)`` for each Parquet row, read a batch of columns at a time.
+
+    Budgets first (``powerlens.readers.budgets``): the row count and the uncompressed size
+    from the file's footer, before any data page is read; then, batch by batch, the size the
+    text columns take once decoded, measured on their dictionaries before a single string is
+    built, so that a small file whose strings repeat cannot expand past ``decompressed-mb``.
+    """
     from pyarrow.lib import ArrowException
 
     number = 0
     try:
-        parquet = pq.ParquetFile(path)
+        parquet = _open_parquet(path)
         fields = parquet.schema_arrow
         names = list(fields.names)
         _check_columns(path, names)
         encoded = [
             i for i, f in enumerate(fields) if f.metadata and f.metadata.get(_JSON_FIELD) == b"1"
         ]
-        for batch in parquet.iter_batches(batch_size=65536):
+        expanded = 0
+        for batch in parquet.iter_batches(batch_size=4096):
+            expanded += _decoded_size(batch)
+            if budgets.over("decompressed-mb", expanded):
+                raise budgets.refuse(
+                    path, "decompressed-mb", "the text decoded from this Parquet file", expanded,
+                    code="PL108", line=number + 1,
+                )
             columns = [column.to_pylist() for column in batch.columns]
             for i in encoded:
-                columns[i] = [None if v is None else json.loads(v) for v in columns[i]]
+                columns[i] = [None if v is None else _json_cell(v) for v in columns[i]]
             for values in zip(*columns, strict=True):
                 number += 1
                 yield number, dict(zip(names, values, strict=True))
@@ -272,6 +319,53 @@ def _parquet_rows(path: Path) -> Iterator[tuple[int, Any]]:
             code="PL126",
             fix="check the file is complete (not truncated) and was written as Parquet.",
         ) from None
+
+
+def _open_parquet(path: Path) -> Any:
+    """The Parquet file, its text columns read as dictionaries, after the footer's budgets."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    footer = pq.ParquetFile(path).metadata
+    if budgets.over("rows", footer.num_rows):
+        raise budgets.refuse(path, "rows", "the row count", footer.num_rows, code="PL109")
+    size = sum(footer.row_group(i).total_byte_size for i in range(footer.num_row_groups))
+    if budgets.over("decompressed-mb", size):
+        raise budgets.refuse(
+            path, "decompressed-mb", "the uncompressed size in the file's footer", size,
+            code="PL108",
+        )
+    schema = footer.schema.to_arrow_schema()
+    text = [
+        f.name for f in schema
+        if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
+        or pa.types.is_binary(f.type) or pa.types.is_large_binary(f.type)
+    ]
+    return pq.ParquetFile(path, read_dictionary=text)
+
+
+def _decoded_size(batch: Any) -> int:
+    """Bytes the batch's columns take once decoded (dictionary columns expanded)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    total = 0
+    for column in batch.columns:
+        if pa.types.is_dictionary(column.type) and len(column):
+            lengths = pc.binary_length(column.dictionary)
+            taken = pc.sum(pc.take(lengths, column.indices)).as_py()
+            total += int(taken or 0)
+        else:
+            total += column.nbytes
+    return total
+
+
+def _json_cell(value: str) -> Any:
+    """A JSON-encoded metadata cell; text that is not JSON, or nests too deep, stays text."""
+    try:
+        return loads_small(value)
+    except ValueError:
+        return value
 
 
 # --- Writing -----------------------------------------------------------------------------

@@ -10,7 +10,9 @@ UTF-8 files are split into lines as bytes and parsed with orjson (the standard `
 module when orjson is missing), which is most of the reading time of a large file; other
 encodings (a UTF-16/32 byte-order mark, or one named with ``--encoding``) are read as text.
 
-Known limits: a line longer than ``MAX_LINE_BYTES`` is rejected, not read; a byte range
+Budgets (``powerlens.readers.budgets``): a line longer than ``line-mb`` is rejected without
+being held in memory; a line nested deeper than ``depth`` is rejected before it is parsed
+(never a ``RecursionError``). Known limits: a byte range
 (``iter_json_range``, ``read_range``) must hold whole lines of UTF-8.
 """
 
@@ -23,7 +25,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from powerlens.errors import InputError
-from powerlens.readers import textfile
+from powerlens.readers import budgets, textfile
+from powerlens.readers.jsondoc import depth_reason, too_deep
 
 try:
     import orjson
@@ -32,8 +35,8 @@ try:
 except ImportError:  # pragma: no cover - orjson is a dependency; json is the fallback
     _loads = json.loads
 
-MAX_LINE_BYTES = 16 * 2**20
-"""A JSONL line longer than this is rejected without being held in memory."""
+MAX_LINE_BYTES = budgets.DEFAULTS.line_bytes
+"""The default ``line-mb`` budget: a longer JSONL line is rejected without being held."""
 CHUNK_BYTES = 2**20
 
 _BOMS_WIDE = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
@@ -59,7 +62,8 @@ def text_encoding(path: Path, encoding: str | None = None) -> str | None:
 
 
 def _blocks(handle: IO[Any], newline: Any) -> Iterator[list[Any]]:
-    """Lists of lines read in chunks; a line longer than ``MAX_LINE_BYTES`` becomes None."""
+    """Lists of lines read in chunks; a line longer than ``line-mb`` becomes None."""
+    limit = budgets.current().line_bytes
     tail = newline[:0]
     skipping = False
     while True:
@@ -71,7 +75,7 @@ def _blocks(handle: IO[Any], newline: Any) -> Iterator[list[Any]]:
         if skipping and lines:
             lines[0] = None
             skipping = False
-        if len(tail) > MAX_LINE_BYTES:
+        if len(tail) > limit:
             tail = tail[:0]
             skipping = True
         if lines:
@@ -97,14 +101,18 @@ def iter_json_lines(path: Path, encoding: str | None = None) -> Iterator[tuple[i
                     number += 1
                     if not line:
                         if line is None:
-                            yield number, f"line is longer than {MAX_LINE_BYTES} bytes"
+                            yield number, _long_line()
+                        continue
+                    deep = too_deep(line)
+                    if deep is not None:
+                        yield number, depth_reason(deep[0])
                         continue
                     try:
                         obj = loads(line)
-                    except ValueError:
+                    except ValueError as error:
                         if line.isspace():
                             continue
-                        yield number, _json_problem(path, number, line)
+                        yield number, _json_problem(path, number, line, error)
                         continue
                     if type(obj) is dict:
                         yield number, obj
@@ -142,6 +150,10 @@ def json_lines(path: Path, lines: Iterable[bytes], line: int = 1) -> Iterator[tu
     loads = _loads
     for number, raw in enumerate(lines, start=line):
         if not raw.strip():
+            continue
+        deep = too_deep(raw)
+        if deep is not None:
+            yield number, depth_reason(deep[0])
             continue
         try:
             obj = loads(raw)
@@ -184,25 +196,31 @@ def read_range(path: Path, offset: int = 0, length: int = -1, line: int = 1) -> 
     return data
 
 
-def _json_problem(path: Path, number: int, line: bytes | str) -> str:
+def _long_line() -> str:
+    return (
+        f"line is longer than {budgets.current().line_bytes} bytes (line-mb); "
+        + budgets.raise_with("line-mb")
+    )
+
+
+def _json_problem(path: Path, number: int, line: bytes | str, error: ValueError) -> str:
     """The reason a line is not JSON; invalid UTF-8 is an error for the whole file."""
     if isinstance(line, bytes):
         try:
             line.decode("utf-8")
-        except UnicodeDecodeError as error:
+        except UnicodeDecodeError as bad:
             raise InputError(
                 path,
-                f"is not valid UTF-8 (byte 0x{line[error.start]:02x} at column {error.start + 1}).",
+                f"is not valid UTF-8 (byte 0x{line[bad.start]:02x} at column {bad.start + 1}).",
                 line=number,
                 code="PL103",
                 fix="re-save the file as UTF-8, or name its encoding with --encoding "
                 "(e.g. cp1252).",
             ) from None
-    try:
-        json.loads(line)
-    except ValueError as error:
-        message = getattr(error, "msg", str(error))
-        return f"not valid JSON ({message} at column {getattr(error, 'colno', '?')})"
+    message = getattr(error, "msg", None)
+    column = getattr(error, "colno", None)
+    if message and column:
+        return f"not valid JSON ({message} at column {column})"
     return "not valid JSON"
 
 

@@ -24,13 +24,22 @@ import dataclasses
 import re
 from pathlib import Path
 
-from powerlens.errors import InputError
+from powerlens.errors import InputError, shown
 from powerlens.model import Conversation, Rejection, Utterance
+from powerlens.readers.about import About
 from powerlens.readers.textfile import read_lines
 from powerlens.readers.times import parse_media_time
 
 FORMATS = ("plain",)
 EXTENSIONS: dict[str, str] = {}
+ABOUT = {
+    "plain": About(
+        reads="a plain transcript, one turn per line, optionally timestamped",
+        expects="a text file",
+        recognised="the fallback: any text with 'Name: text' lines",
+        example="[00:01:02] Ann: We should sell the car.",
+    ),
+}
 MAX_HEADER_LINES = 5
 
 _NAME = r"(?P<name>[^\W\d_][^:\[\]()]{0,40}?)"
@@ -91,7 +100,7 @@ def read(path: Path, *, encoding: str | None = None, format: str = "plain") -> l
                 if start is None:
                     raise InputError(
                         path,
-                        f"timestamp {match['time']!r} is not a valid time.",
+                        f"timestamp {shown(match['time'])} is not a valid time.",
                         line=number,
                         code="PL110",
                         fix="write times as hh:mm:ss or mm:ss.",
@@ -116,7 +125,7 @@ def read(path: Path, *, encoding: str | None = None, format: str = "plain") -> l
                 "'Name: text' (optionally with a timestamp).",
                 line=number,
                 code="PL111",
-                fix="check the file is a transcript, or name its format with --format.",
+                fix="check the file is a transcript, or name its format with --input-format.",
             )
     if not utterances:
         raise InputError(path, "no 'Name: text' line found.", line=len(lines), code="PL111")

@@ -16,7 +16,6 @@ infinite ones are rejected.
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
@@ -25,8 +24,10 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from powerlens.errors import InputError
+from powerlens.errors import InputError, shown
 from powerlens.model import Rejection, Utterance
+from powerlens.readers import budgets
+from powerlens.readers.jsondoc import loads_small
 
 COLUMNS = ("id", "conversation_id", "speaker", "text", "timestamp", "start", "end", "reply_to")
 
@@ -56,6 +57,7 @@ class RowConverter:
         self.origin: dict[tuple[str, str], int] = {}
         self.typed = typed
         self.plans: dict[tuple[str, ...], tuple[Any, ...]] = {}
+        self.max_chars = budgets.current().utterance_chars
 
     def plan(self, keys: tuple[str, ...]) -> tuple[Any, ...]:
         meta: list[tuple[str, str]] = []
@@ -87,6 +89,8 @@ class RowConverter:
             return "missing 'text'" if text is None else "'text' must be text"
         if not text or text.isspace():
             return "utterance has no text"
+        if len(text) > self.max_chars:
+            return budgets.utterance_reason(len(text))
         keys = tuple(row)
         plan = self.plans.get(keys) or self.plan(keys)
         uid = get("id")
@@ -157,12 +161,12 @@ class RowConverter:
             elif known[field] != value:
                 raise InputError(
                     self.path,
-                    f"speaker {name!r} has speaker.{field} = {value!r} here but "
-                    f"{known[field]!r} on line {self.origin[name, field]}; speaker metadata "
+                    f"speaker {shown(name)} has speaker.{field} = {shown(value)} here but "
+                    f"{shown(known[field])} on line {self.origin[name, field]}; speaker metadata "
                     "must be the same on every row of a speaker.",
                     line=number,
                     code="PL124",
-                    fix=f"correct speaker.{field} for {name!r}, or move the value to a "
+                    fix=f"correct speaker.{field} for {shown(name)}, or move the value to a "
                     f"meta.{field} column if it varies by utterance.",
                 )
 
@@ -220,22 +224,22 @@ def seconds(value: Any, column: str = "timestamp") -> float | None:
             number = float(value)
         except ValueError:
             if column != "timestamp":
-                raise ValueError(f"{column} {value!r} is not a number of seconds") from None
+                raise ValueError(f"{column} {shown(value)} is not a number of seconds") from None
             try:
                 moment = datetime.fromisoformat(value.strip())
             except ValueError:
                 raise ValueError(
-                    f"timestamp {value!r} is neither seconds nor an ISO 8601 date-time"
+                    f"timestamp {shown(value)} is neither seconds nor an ISO 8601 date-time"
                 ) from None
             return _posix(moment)
     elif isinstance(value, datetime):
         return _posix(value)
     else:
-        raise ValueError(f"{column} {value!r} is not a number of seconds")
+        raise ValueError(f"{column} {shown(value)} is not a number of seconds")
     if math.isnan(number):
         return None
     if math.isinf(number):
-        raise ValueError(f"{column} {value!r} is not a finite number of seconds")
+        raise ValueError(f"{column} {shown(value)} is not a finite number of seconds")
     return number
 
 
@@ -260,8 +264,8 @@ def cell(text: Any) -> Any:
         return float(text)
     if text[0] in "[{":
         try:
-            return json.loads(text)
-        except ValueError:
+            return loads_small(text)
+        except ValueError:  # not JSON, or nested past the depth budget: kept as text
             return text
     return text
 

@@ -24,6 +24,11 @@ they are not a participant's words, and counting them would skew who did the tal
 messages without ``ts``, without a user or without text, and a ``ts`` repeated in a channel.
 A day file that is not valid JSON is an ``InputError`` naming the file and json's line.
 
+``users.json`` and the channel lists are read only from the export root that was given
+(a folder or a zip): given one channel folder or one day file, the reader never looks above
+it, and names come from the messages' ``user_profile`` (else the user id). Symbolic links
+inside the export are not followed.
+
 Known limits: edits and deletions are taken as exported (only the final text); file
 contents, reactions and attachments' text are ignored; huddles and canvases are not read;
 a parent message outside the exported date range leaves its replies with ``reply_to`` None
@@ -32,24 +37,34 @@ a parent message outside the exported date range leaves its replies with ``reply
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from powerlens.errors import InputError
+from powerlens.errors import InputError, shown
 from powerlens.model import Conversation, Rejection, Speaker, Utterance
-from powerlens.readers.textfile import read_text
+from powerlens.readers import jsondoc
+from powerlens.readers.about import About
 
 FORMATS = ("slack",)
 EXTENSIONS: dict[str, str] = {}
+ABOUT = {
+    "slack": About(
+        reads="a Slack workspace export (one conversation per channel)",
+        expects="the export .zip or its unzipped folder; also one channel folder or one day "
+        "file",
+        recognised="users.json and channels.json beside folders of YYYY-MM-DD.json day files",
+        example='[{"type": "message", "user": "U1", "text": "Shall we ship?", '
+        '"ts": "1709542920.000100"}]',
+    ),
+}
+READS_FOLDERS = True
 
 DAY_FILE = re.compile(r"^\d{4}-\d{2}-\d{2}\.json$")
 PERSON_SUBTYPES = frozenset({"me_message", "thread_broadcast", "file_share"})
 """Subtypes that are still a person speaking; a message with no subtype is one too."""
 
-_WHITESPACE = re.compile(r"[ \t\n\r]*")
 _MARKUP = re.compile(r"<([^<>]*)>")
 _CHANNEL_LISTS = ("channels.json", "groups.json", "mpims.json", "dms.json")
 
@@ -87,15 +102,18 @@ class _Raw:
 
 def read(path: Path, *, encoding: str | None = None, format: str = "slack") -> list[Conversation]:
     """Read one conversation per channel of a Slack export."""
+    root: Path | None = None  # never above what was given: lists only from an export root
     if path.is_file():
-        root = path.parent.parent
         channels = [(path.parent, [path])]
     elif _is_channel(path):
-        root = path.parent if (path.parent / "users.json").is_file() else path
         channels = [(path, _days(path))]
     else:
         root = path
-        channels = [(p, _days(p)) for p in sorted(path.iterdir()) if p.is_dir() and _is_channel(p)]
+        channels = [
+            (p, _days(p))
+            for p in sorted(path.iterdir())
+            if p.is_dir() and not p.is_symlink() and _is_channel(p)
+        ]
         if not channels:
             raise InputError(
                 path,
@@ -103,11 +121,10 @@ def read(path: Path, *, encoding: str | None = None, format: str = "slack") -> l
                 code="PL170",
                 fix="pass the unzipped export folder, or one channel folder in it.",
             )
-    users = _list_file(root / "users.json", encoding)
+    users = _list_file(root / "users.json", encoding) if root else []
+    lists = [root / name for name in _CHANNEL_LISTS] if root else []
     channel_info = {
-        str(entry.get("id")): entry
-        for name in _CHANNEL_LISTS
-        for entry in _list_file(root / name, encoding)
+        str(entry.get("id")): entry for file in lists for entry in _list_file(file, encoding)
     }
     raw = {
         folder: [m for day in days for m in _messages(day, encoding)] for folder, days in channels
@@ -138,31 +155,21 @@ def read(path: Path, *, encoding: str | None = None, format: str = "slack") -> l
 
 
 def _days(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if DAY_FILE.match(p.name) and p.is_file())
-
-
-def _load(path: Path, encoding: str | None) -> str:
-    return read_text(path, encoding)
-
-
-def _json_error(path: Path, error: json.JSONDecodeError) -> InputError:
-    return InputError(
-        path,
-        f"is not valid JSON: {error.msg} (column {error.colno}).",
-        line=error.lineno,
-        code="PL172",
-        fix="re-export the workspace, or remove or repair this file.",
+    return sorted(
+        p for p in folder.iterdir() if DAY_FILE.match(p.name) and p.is_file() and not p.is_symlink()
     )
+
+
+def _document(path: Path, encoding: str | None, expected: str) -> Any:
+    """The parsed JSON of an export file, within the budgets (depth, size)."""
+    return jsondoc.load(path, invalid_code="PL172", expected=expected, encoding=encoding)
 
 
 def _list_file(path: Path, encoding: str | None) -> list[dict[str, Any]]:
     """The objects of an optional top-level list file such as ``users.json``."""
     if not path.is_file():
         return []
-    try:
-        value = json.loads(_load(path, encoding))
-    except json.JSONDecodeError as error:
-        raise _json_error(path, error) from None
+    value = _document(path, encoding, "a JSON array (a list file of a Slack export)").value
     if not isinstance(value, list):
         raise InputError(path, "expected a JSON array.", line=1, code="PL173")
     return [entry for entry in value if isinstance(entry, dict)]
@@ -170,49 +177,22 @@ def _list_file(path: Path, encoding: str | None) -> list[dict[str, Any]]:
 
 def _messages(path: Path, encoding: str | None) -> list[_Raw]:
     """The elements of a day file's JSON array, each with the line where it begins."""
-    text = _load(path, encoding)
-    decoder = json.JSONDecoder()
-    index = _skip(text, 0)
-    if not text.startswith("[", index):
+    document = _document(path, encoding, "a JSON array of messages (a Slack day file)")
+    value = document.value
+    if not isinstance(value, list):
         raise InputError(
             path,
             "expected a JSON array of messages (a day file of a Slack export).",
-            line=text.count("\n", 0, index) + 1,
+            line=document.line(value) or 1,
             code="PL173",
         )
-    index = _skip(text, index + 1)
     found: list[_Raw] = []
-    line, counted = 1, 0
-    if text.startswith("]", index):
-        index += 1
-    else:
-        while True:
-            try:
-                value, end = decoder.raw_decode(text, index)
-            except json.JSONDecodeError as error:
-                raise _json_error(path, error) from None
-            line += text.count("\n", counted, index)
-            counted = index
-            found.append(_Raw(path.parent.name, path.name, line, value))
-            index = _skip(text, end)
-            if text.startswith(",", index):
-                index = _skip(text, index + 1)
-            elif text.startswith("]", index):
-                index += 1
-                break
-            else:
-                raise _json_error(
-                    path, json.JSONDecodeError("Expecting ',' or ']'", text, index)
-                )
-    index = _skip(text, index)
-    if index < len(text):
-        raise _json_error(path, json.JSONDecodeError("Extra data", text, index))
+    previous = 1
+    for element in value:
+        line = document.line(element) if isinstance(element, (dict, list)) else None
+        previous = line or previous
+        found.append(_Raw(path.parent.name, path.name, previous, element))
     return found
-
-
-def _skip(text: str, index: int) -> int:
-    match = _WHITESPACE.match(text, index)
-    return match.end() if match else index
 
 
 def _user_names(users: list[dict[str, Any]], messages: list[Any]) -> dict[str, str]:
@@ -328,9 +308,9 @@ def _utterance(
     try:
         start = float(str(ts))
     except ValueError:
-        return f"'ts' {ts!r} is not a Slack timestamp", None, None
+        return f"'ts' {shown(ts)} is not a Slack timestamp", None, None
     if start != start or start in (float("inf"), float("-inf")):
-        return f"'ts' {ts!r} is not a Slack timestamp", None, None
+        return f"'ts' {shown(ts)} is not a Slack timestamp", None, None
     subtype = message.get("subtype")
     if subtype == "bot_message" or "bot_profile" in message:
         return "bot or app message, not written by a person", None, None

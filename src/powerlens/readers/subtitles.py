@@ -14,7 +14,12 @@ Who spoke:
 - a ``Name: text`` prefix on a line of the cue, as Zoom, Google Meet and Otter write it. The
   prefix is only read as a name in files where at least half of the cues without voice tags
   begin with one, so that captions such as "Note: ..." in an unlabelled file stay text.
-- A cue with no label continues the speaker of the cue before it (tools split long speech
+- A cue with no label that only describes sound (``[laughter]``, ``(music)``,
+  ``♪ lyrics ♪``, ``[door closes] (applause)``) is not speech: it is rejected with the reason
+  ``non-speech cue: ...``, so it counts as read but no one is given its words or its time,
+  and the next unlabelled cue still continues the last speaker. A labelled one (``<v Ann>
+  [laughs]``) stays Ann's: the caption attributes it.
+- Any other cue with no label continues the speaker of the cue before it (tools split long speech
   into several cues and label only the first); a cue with no label and no labelled cue
   before it gets the speaker ``"Unknown"``. Inherited speakers are marked in the utterance's
   ``meta["speaker_from"] = "previous cue"``.
@@ -44,22 +49,40 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from powerlens.errors import InputError
+from powerlens.errors import InputError, shown
 from powerlens.model import Conversation, Rejection, Utterance
+from powerlens.readers.about import About
 from powerlens.readers.textfile import read_lines
 from powerlens.readers.times import parse_media_time
 
 FORMATS = ("vtt", "srt")
 EXTENSIONS = {".vtt": "vtt", ".srt": "srt"}
+ABOUT = {
+    "vtt": About(
+        reads="WebVTT captions and meeting transcripts (Zoom, Microsoft Teams, Google Meet, Otter)",
+        expects="a .vtt file",
+        recognised="the .vtt extension, or a first line WEBVTT",
+        example="00:00:01.000 --> 00:00:04.000 then <v Ann Lee>We should sell the car.",
+    ),
+    "srt": About(
+        reads="SubRip captions (and Zoom, Otter or YouTube transcripts saved as .srt)",
+        expects="a .srt file",
+        recognised="the .srt extension, or a cue number then a timing line 00:00:01,000 -->",
+        example="1 / 00:00:01,000 --> 00:00:04,000 / Ann: We should sell the car.",
+    ),
+}
 UNKNOWN = "Unknown"
 
 _HEADER = re.compile(r"^WEBVTT(?:[ \t].*)?$")
 _BLOCK_KEYWORD = re.compile(r"^(NOTE|STYLE|REGION)(?:[ \t].*)?$")
 _SRT_TIMING = re.compile(r"^\s*\d+:\d{1,2}:\d{1,2}[,.]\d{1,3}\s*-->")
-_VOICE = re.compile(r"<v(?:\.[^\s>]*)?(?:[ \t]+(?P<name>[^>]*))?>", re.IGNORECASE)
-_TAG = re.compile(r"</?[A-Za-z][^>]*>|<\d[\d:.]*>|\{\\[^}]*\}")
+_VOICE = re.compile(r"<v(?:\.[^\s<>]*)?(?:[ \t]+(?P<name>[^<>]*))?>", re.IGNORECASE)
+_TAG = re.compile(r"</?[A-Za-z][^<>]*>|<\d[\d:.]*>|\{\\[^{}]*\}")
+"""Tags stop at the next ``<`` (or ``{``): a cue full of unclosed ``<`` costs linear time."""
 _NAME_PREFIX = re.compile(r"^(?P<name>[^\W\d_][\w .'’()\-]{0,40}?)\s*:(?:\s+|$)(?P<text>.*)$")
 _SPACE = re.compile(r"\s+")
+NON_SPEECH = re.compile(r"^(?:\s*(?:\[[^\]]*\]|\([^)]*\)|[♪♫#*]))+\s*$|^\s*[♪♫].*[♪♫]\s*$")
+"""A caption that only describes sound: ``[laughter]``, ``(music)``, ``♪ ... ♪``."""
 
 
 def sniff(path: Path, head: str | None) -> str | None:
@@ -139,7 +162,7 @@ def read(path: Path, *, encoding: str | None = None, format: str = "vtt") -> lis
                     line=block[0][0],
                     code="PL111",
                     fix="check the file is a WebVTT or SRT caption file, or name its format "
-                    "with --format.",
+                    "with --input-format.",
                 )
             cues[-1].extra.extend(block)
             warnings.append(
@@ -194,8 +217,8 @@ def _timing(path: Path, line: int, timing: str, expected: str) -> tuple[float, f
         bad = start_text if start is None else end_text
         raise InputError(
             path,
-            f"cue timing {timing.strip()!r} has an invalid {which} time {bad!r}; expected "
-            f"'{expected}'.",
+            f"cue timing {shown(timing.strip())} has an invalid {which} time {shown(bad)}; "
+            f"expected '{expected}'.",
             line=line,
             code="PL110",
             fix="write each time as hours:minutes:seconds with milliseconds.",
@@ -265,11 +288,15 @@ def _cue_lines(cue: _Cue) -> list[str]:
 
 
 def _uses_prefixes(cues: list[_Cue]) -> bool:
-    """True when at least half the cues without voice tags begin with ``Name:``."""
+    """True when at least half the cues without voice tags (non-speech cues aside) begin
+    with ``Name:``."""
     plain = [
         lines
         for lines in (_cue_lines(c) for c in cues)
-        if lines and not _VOICE.search("\n".join(lines)) and _clean(lines[0])
+        if lines
+        and not _VOICE.search("\n".join(lines))
+        and _clean(lines[0])
+        and not NON_SPEECH.match(_clean(" ".join(lines)))
     ]
     labelled = sum(1 for lines in plain if _prefix(_clean(lines[0])) is not None)
     return bool(plain) and labelled * 2 >= len(plain)
@@ -308,6 +335,12 @@ def _conversation(
         segments = [s for s in segments if s.text]
         if not segments:
             rejected.append(Rejection(cue.line, "cue has no text"))
+            continue
+        for segment in segments:
+            if segment.speaker is None and NON_SPEECH.match(segment.text):
+                rejected.append(Rejection(cue.line, f"non-speech cue: {segment.text[:80]}"))
+        segments = [s for s in segments if s.speaker is not None or not NON_SPEECH.match(s.text)]
+        if not segments:
             continue
         base = f"{stem}:{cue.identifier if numbered else cue.line}"
         weights = [len(s.text) for s in segments]

@@ -10,9 +10,7 @@ import codecs
 from pathlib import Path
 
 from powerlens.errors import InputError
-
-MAX_BYTES = 512 * 1024 * 1024
-"""Largest transcript file read whole; bigger data belongs in the streamed interchange format."""
+from powerlens.readers import budgets
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -21,19 +19,37 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
+WIDE_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+"""Byte-order marks of the UTF-16 and UTF-32 encodings (a file starting with one is text)."""
 
 
 def check_size(path: Path, max_bytes: int | None = None) -> None:
-    """Refuse files larger than ``max_bytes`` (default ``MAX_BYTES``) with a clear error."""
-    max_bytes = MAX_BYTES if max_bytes is None else max_bytes
+    """Refuse a file read whole when it is over ``max_bytes`` (default: the ``input-mb``
+    budget), before reading it."""
+    limit = budgets.current().input_bytes if max_bytes is None else max_bytes
     size = path.stat().st_size
-    if size > max_bytes:
+    if size > limit:
         raise InputError(
             path,
-            f"file is {size / 2**20:,.0f} MiB; transcript files are read whole and the limit is "
-            f"{max_bytes / 2**20:,.0f} MiB.",
+            f"file is {size / 2**20:,.1f} MiB; files read whole are limited to "
+            f"{limit / 2**20:,.1f} MiB (input-mb).",
             code="PL104",
-            fix="split it, or convert it to the JSONL interchange format, which is streamed.",
+            fix=budgets.raise_with("input-mb", size / 2**20)
+            + " Or convert it to the JSONL interchange format, which is streamed.",
+        )
+
+
+def check_bytes(path: Path, data: bytes) -> None:
+    """Empty (PL101) and binary (PL102) content, told apart before any format is guessed."""
+    if not data.strip():
+        raise InputError(path, "file is empty; expected a conversation.", line=1, code="PL101")
+    if b"\x00" in data[:8192] and not data.startswith(WIDE_BOMS):
+        raise InputError(
+            path,
+            "looks like a binary file (it contains NUL bytes); expected text.",
+            line=data.count(b"\n", 0, data.index(b"\x00")) + 1,
+            code="PL102",
+            fix="pass a text export of the conversation (a .zip is read as an archive).",
         )
 
 
@@ -44,14 +60,8 @@ def decode(path: Path, data: bytes, encoding: str | None = None) -> str:
     chosen = encoding
     if chosen is None:
         chosen = next((name for bom, name in _BOMS if data.startswith(bom)), "utf-8")
-    if chosen == "utf-8" and b"\x00" in data[:8192]:
-        raise InputError(
-            path,
-            "looks like a binary file (it contains NUL bytes); expected text.",
-            line=data.count(b"\n", 0, data.index(b"\x00")) + 1,
-            code="PL102",
-            fix="pass a text export of the conversation.",
-        )
+    if chosen == "utf-8":
+        check_bytes(path, data)
     try:
         text = data.decode(chosen)
     except UnicodeDecodeError as error:

@@ -40,12 +40,22 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from powerlens.errors import InputError
+from powerlens.errors import InputError, shown
 from powerlens.model import Conversation, Rejection, Utterance
+from powerlens.readers.about import About
 from powerlens.readers.textfile import read_lines
 
 FORMATS = ("whatsapp",)
 EXTENSIONS: dict[str, str] = {}
+ABOUT = {
+    "whatsapp": About(
+        reads="WhatsApp 'Export chat' (Android and iOS, with or without media)",
+        expects="the exported .txt, or the .zip as the phone saved it (media files are "
+        "recorded as not read)",
+        recognised="one of the first lines starts with a date and time, then a name",
+        example="31/12/2023, 21:05 - Sam: Shall we go tomorrow?",
+    ),
+}
 MAX_HEADER_LINES = 5
 
 LRM = "\u200e"
@@ -122,7 +132,7 @@ def read(
                 "e.g. '31/12/2023, 21:05 - Name: text' or '[31/12/2023, 21:05:33] Name: text'.",
                 line=number,
                 code="PL111",
-                fix="check the file is a WhatsApp export, or name its format with --format.",
+                fix="check the file is a WhatsApp export, or name its format with --input-format.",
             )
     if not records:
         raise InputError(
@@ -195,7 +205,7 @@ def _seconds(path: Path, record: _Record, day_first: bool) -> float:
         order = "day/month/year" if day_first else "month/day/year"
         raise InputError(
             path,
-            f"date or time {stamp!r} is not valid read as {order} with a "
+            f"date or time {shown(stamp)} is not valid read as {order} with a "
             f"{'12' if ampm else '24'}-hour clock; expected e.g. '31/12/2023, 21:05' or "
             "'12/31/23, 9:05 PM'.",
             line=record.line,

@@ -22,6 +22,7 @@ from powerlens.model import ConversationReport
 from powerlens.report import charts
 from powerlens.report.bidi import bdi, prose
 from powerlens.report.legend import figure, line_key
+from powerlens.report.style import CSP, STYLE
 
 TREND_TITLE = "Power-differential index across sessions"
 SCALE_NOTE = (
@@ -192,8 +193,6 @@ def overview(reports: Sequence[ConversationReport]) -> str:
 def render(reports: Sequence[ConversationReport], *, show_trend: bool = False) -> str:
     """A self-contained page: the trend (with ``show_trend`` or two or more sessions), then
     each session's table."""
-    from powerlens.report.html import CSP, STYLE
-
     points = trend(reports)
     trend_html = trend_section(points) if points and (show_trend or len(points) >= 2) else ""
     sessions = "".join(session_section(r) for r in dyad_reports(reports))

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from powerlens.findings import framework_note
 from powerlens.model import ConversationReport, Report
-from powerlens.report import bidi
+from powerlens.report import bidi, moves_view
 
 FRAMEWORK_NOTES = (
     "Power_Dynamics",
@@ -107,6 +107,7 @@ def note(report: ConversationReport, today: dt.date | None = None) -> str:
         f"Read {c.read_count}, analysed {len(c.utterances)}, rejected {len(c.rejected)}.",
         "",
     ]
+    out += _moves_section(report)
     out += ["## Signals to explore", ""]
     if not report.findings:
         out.append("No strong signals in this conversation.")
@@ -124,7 +125,47 @@ def note(report: ConversationReport, today: dt.date | None = None) -> str:
         if out[-1] == ">":
             out.pop()
         out += ["", f"**Reflect:** {md_escape(finding.prompt)}", ""]
+    out.append(evidence_log(report))
     return "\n".join(out).rstrip() + "\n"
+
+
+def evidence_log(report: ConversationReport) -> str:
+    """The timeline's evidence log, for a conversation spanning more than a few days."""
+    from powerlens.timeline import for_report  # the timeline escapes with this module
+    from powerlens.timeline.evidence import markdown
+
+    found = for_report(report)
+    return "" if found is None else markdown(found)
+
+
+def _moves_section(report: ConversationReport) -> list[str]:
+    """Per person: control acts by category and Over / With / To; each refusal and its answer;
+    whose plan was enacted."""
+    people = moves_view.people(report)
+    rows = moves_view.boundary_rows(report)
+    decided = moves_view.decision_line(report)
+    if not (people or rows or decided):
+        return []
+    out = ["## Power moves", ""]
+    if people:
+        out += ["| speaker | over / with / to | control acts |", "|---|---:|---|"]
+        for p in people:
+            acts = "; ".join(
+                f"{c.replace('_', ' ')} ({moves_view.turn_list(t)})" for c, t in p.control.items()
+            )
+            out.append(f"| {md_escape(p.name)} | {p.over} / {p.with_} / {p.to} | {acts or '–'} |")
+        out.append("")
+    for row in rows:
+        answered = f" ({moves_view.turn_list(row.response_turns)})" if row.response_turns else ""
+        gave_in = "; they later went along" if row.capitulated else ""
+        out.append(
+            f"- Boundary check: {md_escape(row.by)} said no at turn {row.turn}: "
+            f"{row.response}{answered}{gave_in}."
+        )
+    if decided is not None:
+        name, turns = decided
+        out.append(f"- Plan enacted: {md_escape(name)}'s ({moves_view.turn_list(turns)}).")
+    return [*out, ""]
 
 
 def render(report: Report) -> str:

@@ -23,7 +23,7 @@ from rich.table import Table
 from rich.text import Text
 
 from powerlens.model import ConversationReport, Report
-from powerlens.report import bidi
+from powerlens.report import bidi, moves_view
 
 UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]|" + bidi.CONTROLS.pattern)
 """C0 and C1 controls but tab and newline, DEL, and the scoped bidirectional controls."""
@@ -274,6 +274,45 @@ def findings_view(report: ConversationReport) -> list[Text]:
     return lines
 
 
+def moves_table(report: ConversationReport) -> Table | None:
+    """Per person: control acts by category (with their turns) and Over / With / To."""
+    people = moves_view.people(report)
+    if not people:
+        return None
+    table = Table(title=Text(f"Power moves — {report.conversation.id}"), expand=False)
+    for name, justify in (
+        ("speaker", "left"),
+        ("over / with / to", "right"),
+        ("control acts", "left"),
+    ):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for p in people:
+        acts = "; ".join(
+            f"{c.replace('_', ' ')} ({moves_view.turn_list(t)})" for c, t in p.control.items()
+        )
+        table.add_row(Text(p.name), f"{p.over} / {p.with_} / {p.to}", Text(acts or "–"))
+    return table
+
+
+def boundary_view(report: ConversationReport) -> list[Text]:
+    """The Boundary Check, one line per refusal, and whose plan was enacted."""
+    lines = []
+    for row in moves_view.boundary_rows(report):
+        answered = f" ({moves_view.turn_list(row.response_turns)})" if row.response_turns else ""
+        gave_in = "; they later went along" if row.capitulated else ""
+        lines.append(
+            Text(
+                f"  boundary check: {row.by} said no at turn {row.turn}: {row.response}"
+                f"{answered}{gave_in}"
+            )
+        )
+    decided = moves_view.decision_line(report)
+    if decided is not None:
+        name, turns = decided
+        lines.append(Text(f"  plan enacted: {name}'s ({moves_view.turn_list(turns)})"))
+    return lines
+
+
 def conversation_view(report: ConversationReport) -> Group:
     """Everything the terminal shows for one conversation."""
     parts: list[Any] = [_counts_line(report), speaker_table(report)]
@@ -285,6 +324,10 @@ def conversation_view(report: ConversationReport) -> Group:
         parts.append(language)
         parts.extend(language_notes(report))
     parts.extend(echoes_view(report))
+    moves = moves_table(report)
+    if moves is not None:
+        parts.append(moves)
+    parts.extend(boundary_view(report))
     for rejection in report.conversation.rejected[:10]:
         parts.append(Text(f"  rejected line {rejection.line}: {rejection.reason}", style="dim"))
     if len(report.conversation.rejected) > 10:

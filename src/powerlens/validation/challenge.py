@@ -30,6 +30,9 @@ from powerlens.measures.moves.control import CONTROL_CATEGORIES
 from powerlens.model import Conversation, Signal, Utterance
 
 SUITE = Path(__file__).resolve().parents[3] / "tests" / "data" / "challenge"
+EXTRA = SUITE.parent / "challenge_extra"
+"""A second author's set (all dev: for tuning and a second look at how the reading carries over
+to someone else's wording), same schema."""
 APPEALS = {"appeal_guilt": "guilt", "appeal_loyalty": "loyalty"}
 
 
@@ -263,7 +266,7 @@ def run(half: str = "test", root: Path = SUITE) -> dict[str, Any] | None:
     items = [i for i in _jsonl(root / "utterances.jsonl") if i["half"] == half]
     lines = [c for c in _jsonl(root / "conversations.jsonl") if c["half"] == half]
     return {
-        "half": half,
+        "half": half if root == SUITE else f"{root.name} ({half})",
         "utterances": score_utterances(items),
         "conversations": score_conversations(lines, root),
     }
@@ -277,7 +280,9 @@ def to_markdown(result: dict[str, Any]) -> str:
     """One half's figures as the challenge-suite part of docs/validation.md."""
     u, c = result["utterances"], result["conversations"]
     lines = [
-        f"#### Challenge suite, {result['half']} half",
+        f"#### Challenge suite, {result['half']} half"
+        if result["half"] in ("dev", "test")
+        else "#### The second author's set (tests/data/challenge_extra, all dev)",
         "",
         f"Utterances ({u['items']}: {u['control_items']} control items, {u['benign_items']} "
         f"benign): recall {_pct(u['recall_all'])}, benign false alarms "

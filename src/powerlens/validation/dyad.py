@@ -23,13 +23,13 @@ from typing import Any
 from powerlens.language import tokenize_conversation
 from powerlens.measures.base import Options
 from powerlens.measures.dyad import DYAD, detect_helper
-from powerlens.measures.dyad_detectors import (
+from powerlens.measures.dyad.detectors import (
     HEARD_TURNS,
     HelperCodes,
     client_talk_type,
     code_helper,
 )
-from powerlens.measures.dyad_index import power_index
+from powerlens.measures.dyad.index import power_index
 from powerlens.model import Conversation, Utterance
 
 Row = dict[str, str]

@@ -26,8 +26,8 @@ from typing import Any
 from powerlens.language import tokenize_conversation
 from powerlens.measures.base import Options
 from powerlens.measures.tactics import TACTICS
-from powerlens.measures.tactics_model import DEFAULT_MODEL, MODELS, load_model
-from powerlens.measures.tactics_rules import DEFAULT_THRESHOLD, LABELS
+from powerlens.measures.tactics.model import DEFAULT_MODEL, MODELS, load_model
+from powerlens.measures.tactics.rules import DEFAULT_THRESHOLD, LABELS
 from powerlens.model import Conversation
 from powerlens.validation.tactics_baseline import TfidfLogistic
 from powerlens.validation.tactics_data import (

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from powerlens.language import tokenize
-from powerlens.measures.tactics_rules import MENTALMANIP_NAMES
+from powerlens.measures.tactics.rules import MENTALMANIP_NAMES
 from powerlens.model import Conversation, Utterance
 
 TURN = re.compile(r"^\s*(Person\s*\d+)\s*:\s?(.*)$")

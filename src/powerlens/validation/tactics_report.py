@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from powerlens.measures.tactics_rules import LABELS
+from powerlens.measures.tactics.rules import LABELS
 
 OUTSIDE_NAMES = {
     "annomi_high": "AnnoMI high-quality sessions (held-out part)",

@@ -1,59 +1,74 @@
 """The local web app: paste or upload, read the report, work through the practices.
 
-Thin shell over the library (DESIGN.md: "cli, web and corpus are thin shells"): conversations
-are read with ``powerlens.load``, analysed with ``powerlens.analyze`` and shown with the HTML
-report's own sections (``report.html``), the practices' guides (``practices.guide``) and
-contextual profiles (``profiles.profile``). The app adds only storage (``store``), optional
-pseudonymisation (``pseudonym``), limits (``intake``) and access rules (``security``).
-Templates are Jinja2 with autoescaping on; the report sections come pre-escaped from
-``report.html``.
+Thin shell over the library (DESIGN.md: "cli, web and corpus are thin shells"): a worker
+process reads each upload with ``powerlens.load`` and analyses it with ``powerlens.analyze``
+(``pool``, ``worker``), under a time and a memory limit and cancelled when the client goes
+away; the case file stores the conversation and its report (``store``, ``codec``), so
+opening a case renders the stored report with the HTML report's own sections
+(``report.html``), the practices' guides (``practices.guide``) and contextual profiles
+(``profiles.profile``) and never analyses again. The app adds storage, optional
+pseudonymisation (``pseudonym``), limits (``intake``, ``refusal``) and access rules
+(``security``). Templates are Jinja2 with autoescaping on; the report sections come
+pre-escaped from ``report.html``.
 
-Known limits: one practitioner per server (no accounts); reports are recomputed when a case
-is opened and kept in a small in-memory cache.
+Every refusal is a page (or, for a request that accepts JSON, ``{"error": {"code", ...}}``)
+with its code; route parameters are checked before they reach the database, and an
+unexpected fault shows a short page, never a traceback.
+
+Known limits: one practitioner per server (no accounts).
 """
 
 from __future__ import annotations
 
 import contextlib
-import tempfile
-import threading
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 
-from powerlens import analyze, render
+from powerlens import render
 from powerlens.errors import PowerlensError
-from powerlens.measures import Options
-from powerlens.measures.tactics_model import MODELS
-from powerlens.model import Conversation, ConversationReport, Report
+from powerlens.measures.tactics.model import MODELS
+from powerlens.model import ConversationReport, Report
 from powerlens.practices import PRACTICES, Guide, guide, to_markdown
 from powerlens.profiles import profile
 from powerlens.readers import formats
 from powerlens.report import charts
 from powerlens.report.html import (
-    STYLE,
     chart_section,
     findings_section,
     speaker_table,
     summary_section,
+    timeline_section,
     transcript_section,
 )
-from powerlens.systemic import load_declarations
-from powerlens.web.intake import IntakeError, read_conversations, read_form, submission
-from powerlens.web.pseudonym import pseudonymise
-from powerlens.web.security import install
+from powerlens.report.style import STYLE
+from powerlens.timeline import for_report, to_csv
+from powerlens.web.cases import Reports, case_number, count
+from powerlens.web.codec import conversation_from_json
+from powerlens.web.intake import read_form, submission
+from powerlens.web.pool import Analyses, Cancelled, Outcome, room_for, scratch_folder
+from powerlens.web.refusal import IntakeError
+from powerlens.web.security import HEADERS, install
 from powerlens.web.settings import Settings
 from powerlens.web.store import Case, CaseStore
+from powerlens.web.worker import Job
 
 SLUGS = {p.replace("_", "-"): p for p in PRACTICES}
 """URL slug -> practice name."""
@@ -64,73 +79,8 @@ EXPORTS = {
     "md": ("text/markdown; charset=utf-8", "md"),
     "json": ("application/json", "json"),
 }
-
-
-class Reports:
-    """A small cache of analysed cases (the case file stores conversations, not reports)."""
-
-    def __init__(self, store: CaseStore, size: int = 16) -> None:
-        self.store, self.size = store, size
-        self._cache: OrderedDict[int, ConversationReport] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def put(self, case_id: int, report: ConversationReport) -> None:
-        """Remember a fresh report."""
-        with self._lock:
-            self._cache[case_id] = report
-            self._cache.move_to_end(case_id)
-            while len(self._cache) > self.size:
-                self._cache.popitem(last=False)
-
-    def drop(self, case_id: int) -> None:
-        """Forget a case's report."""
-        with self._lock:
-            self._cache.pop(case_id, None)
-
-    def get(self, case: Case) -> ConversationReport | None:
-        """The case's report, from the cache or analysed again."""
-        with self._lock:
-            if case.id in self._cache:
-                self._cache.move_to_end(case.id)
-                return self._cache[case.id]
-        conversation = self.store.conversation(case.id)
-        if conversation is None:
-            return None
-        report = analyse(
-            conversation, case.helper, case.reply_to_previous, case.declarations, case.tactics_model
-        )
-        self.put(case.id, report)
-        return report
-
-
-def declarations_from_text(text: str) -> dict[str, Any] | None:
-    """Parse a declaration file given as text with the library's reader (None when empty)."""
-    if not text.strip():
-        return None
-    with tempfile.TemporaryDirectory(prefix="powerlens-") as folder:
-        path = Path(folder) / "declarations.toml"
-        path.write_text(text, encoding="utf-8")
-        try:
-            return dict(load_declarations(path))
-        except PowerlensError as error:
-            raise IntakeError(str(error).replace(str(path), "declarations")) from None
-
-
-def analyse(
-    conversation: Conversation,
-    helper: str | None,
-    reply_to_previous: bool,
-    declarations: str,
-    tactics_model: str = "mentalmanip",
-) -> ConversationReport:
-    """One conversation through ``powerlens.analyze`` with the case's options."""
-    options = Options(
-        helper=helper,
-        reply_to_previous=reply_to_previous,
-        declarations=declarations_from_text(declarations),
-        tactics_model=tactics_model,
-    )
-    return analyze([conversation], options=options).conversations[0]
+GONE = 499
+"""Status of the answer nobody reads: the client left before its analysis finished."""
 
 
 def _field(form: Any, name: str, limit: int = 80) -> str:
@@ -138,11 +88,18 @@ def _field(form: Any, name: str, limit: int = 80) -> str:
     return " ".join(value.split())[:limit] if isinstance(value, str) else ""
 
 
+def wants_json(request: Request) -> bool:
+    """True for a script that asked for JSON answers (the app's own forms do)."""
+    return "application/json" in request.headers.get("accept", "")
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The web app for ``settings`` (default: loopback, case file in the user's data dir)."""
     settings = settings or Settings()
+    scratch = scratch_folder(settings)
     store = CaseStore(settings.database)
     reports = Reports(store)
+    analyses = Analyses(settings, scratch)
     env = Environment(
         loader=PackageLoader("powerlens.web", "templates"),
         autoescape=True,
@@ -153,18 +110,49 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
+        analyses.stop_all()
         store.close()
 
     app = FastAPI(
         title="powerlens", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan
     )
     app.state.settings, app.state.store, app.state.reports = settings, store, reports
+    app.state.analyses = analyses
     install(app, settings)
     app.mount("/static", StaticFiles(packages=[("powerlens.web", "static")]), name="static")
 
     def page(name: str, status: int = 200, **context: Any) -> HTMLResponse:
         html = env.get_template(name).render(settings=settings, **context)
         return HTMLResponse(html, status_code=status)
+
+    def problem(status: int, title: str, message: str) -> HTMLResponse:
+        return page("problem.html", status, title=title, message=message)
+
+    def not_found() -> HTMLResponse:
+        return problem(
+            404, "Not found", "There is no such case or page; it may have been deleted."
+        )
+
+    @app.exception_handler(HTTPException)
+    async def http_problem(_: Request, error: HTTPException) -> Response:
+        if error.status_code == 404:
+            return not_found()
+        return PlainTextResponse(str(error.detail), status_code=error.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, error: RequestValidationError) -> Response:
+        return problem(400, "Not a valid address", "Part of this address is not valid.")
+
+    @app.exception_handler(Exception)
+    async def fault(_: Request, error: Exception) -> Response:
+        # the last resort, outside the guard: add the security headers here
+        response = problem(
+            500, "Something went wrong",
+            f"The app could not answer this request ({type(error).__name__}); nothing was "
+            "changed. Please report it.",
+        )
+        response.headers.update(HEADERS)
+        return response
 
     def index_page(status: int = 200, **extra: Any) -> HTMLResponse:
         cases = store.cases()
@@ -185,87 +173,148 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         context.update(extra)
         return page("index.html", status, **context)
 
-    def not_found() -> HTMLResponse:
-        return page("missing.html", 404)
+    def refused(request: Request, error: PowerlensError, shown: Response) -> Response:
+        """The refusal as JSON for scripts, else the page ``shown``."""
+        if wants_json(request):
+            status = error.status if isinstance(error, IntakeError) else 400
+            body = {"code": error.code, "message": error.message, "fix": error.fix,
+                    "text": str(error)}
+            return JSONResponse({"error": body}, status_code=status)
+        return shown
 
-    def case_and_report(case_id: int) -> tuple[Case, ConversationReport] | None:
-        case = store.get(case_id)
-        report = reports.get(case) if case is not None else None
-        return None if case is None or report is None else (case, report)
+    def done(request: Request, target: str, **extra: Any) -> Response:
+        """Where to go next: JSON for the app's script (it replaces the page), else a 303."""
+        if wants_json(request):
+            return JSONResponse({"location": target, **extra})
+        return RedirectResponse(target, status_code=303)
+
+    def gone() -> Response:
+        return PlainTextResponse("The client went away; nothing was stored.", status_code=GONE)
+
+    def found(case_id: str) -> tuple[Case, ConversationReport | None] | None:
+        """The case named in an address and its stored report (None before analysis)."""
+        number = case_number(case_id)
+        case = store.get(number) if number is not None else None
+        return None if case is None else (case, reports.get(case.id))
+
+    def opened(
+        case_id: str, valid: bool = True
+    ) -> tuple[Case, ConversationReport] | HTMLResponse:
+        """The case and its stored report, or the page saying why not (404, or 409 for a
+        case stored before reports were kept); ``valid`` is False for a bad rest of path."""
+        got = found(case_id)
+        if got is None or not valid:
+            return not_found()
+        case, report = got
+        if report is None:
+            return page("unanalysed.html", 409, case=case)
+        return case, report
 
     @app.get("/", response_class=HTMLResponse)
-    def index(deleted: int = 0, added: int = 0) -> HTMLResponse:
+    def index(deleted: str = "", added: str = "") -> HTMLResponse:
         notice = None
-        if deleted:
+        if count(deleted):
             notice = "The case and everything derived from it were deleted."
-        elif added:
-            notice = f"The file held {added} conversations; each was added as a case."
+        elif count(added):
+            notice = f"The file held {count(added)} conversations; each was added as a case."
         return index_page(notice=notice)
+
+    def keep(
+        outcome: Outcome, context: str, pseudo: bool, reply_to: bool, tactics: str
+    ) -> list[int]:
+        ids = []
+        for text, helper, report in zip(
+            outcome.conversations, outcome.helpers, outcome.reports, strict=True
+        ):
+            ids.append(
+                store.add(
+                    conversation_from_json(text),
+                    context=context,
+                    helper=helper,
+                    pseudonymised=pseudo,
+                    reply_to_previous=reply_to,
+                    tactics_model=tactics,
+                    report=report,
+                )
+            )
+        return ids
 
     @app.post("/analyse")
     async def analyse_upload(request: Request) -> Response:
         values: dict[str, str] = {}
         try:
             form = await read_form(request, settings.max_bytes)
-            values = {k: _field(form, k) for k in ("context", "helper", "format", "tactics_model")}
+            fields = ("context", "helper", "format", "tactics_model")
+            values = {k: _field(form, k) for k in fields}
             tactics = values["tactics_model"] or MODELS[0]
             if tactics not in (*MODELS, "none"):
-                raise IntakeError(f"Unknown tactic model {tactics!r}.")
+                raise IntakeError(
+                    f"Unknown tactic model {tactics!r}.",
+                    fix=f"choose one of {', '.join((*MODELS, 'none'))}.",
+                )
             item = await submission(form, settings.max_bytes)
-            chosen = values["format"] if values["format"] not in ("", "auto") else None
-            conversations = await run_in_threadpool(
-                read_conversations,
-                item,
-                input_format=chosen,
-                context=values["context"],
-                max_utterances=settings.max_utterances,
-                memory_only=settings.memory_only,
-            )
+            if settings.memory_only:
+                room_for(scratch, len(item.data))
             pseudo = form.get("pseudonymise") == "on"
             reply_to = form.get("reply_to_previous") == "on"
-            prepared = []
-            for conversation in conversations:
-                helper = values["helper"] or None
-                if helper and helper not in conversation.speaker_names():
-                    raise IntakeError(
-                        f"The helper {helper!r} does not speak in {conversation.id}; the "
-                        f"speakers are {', '.join(conversation.speaker_names())}."
-                    )
-                if pseudo:
-                    conversation, helper = pseudonymise(conversation, helper)
-                report = await run_in_threadpool(
-                    analyse, conversation, helper, reply_to, "", tactics
-                )
-                prepared.append((conversation, helper, report))
-        except IntakeError as error:
-            return index_page(error.status, error=str(error), values=values)
-        except PowerlensError as error:
-            return index_page(400, error=str(error), values=values)
-        ids = []
-        for conversation, helper, report in prepared:
-            case_id = store.add(
-                conversation,
+            job = Job(
+                kind="upload",
+                folder="",
+                name=item.name,
+                input_format=values["format"] if values["format"] not in ("", "auto") else None,
                 context=values["context"],
-                helper=helper,
-                pseudonymised=pseudo,
+                helper=values["helper"] or None,
+                pseudonymise=pseudo,
                 reply_to_previous=reply_to,
                 tactics_model=tactics,
+                max_bytes=settings.max_bytes,
+                max_utterances=settings.max_utterances,
+                limits=settings.limits,
             )
-            reports.put(case_id, report)
-            ids.append(case_id)
-        target = f"/cases/{ids[0]}" if len(ids) == 1 else "/?added=" + str(len(ids))
-        return RedirectResponse(target, status_code=303)
+            outcome = await analyses.run(job, item.data, request.is_disconnected)
+        except Cancelled:
+            return gone()
+        except PowerlensError as error:
+            status = error.status if isinstance(error, IntakeError) else 400
+            return refused(
+                request, error, index_page(status, error=str(error), values=values)
+            )
+        ids = await run_in_threadpool(
+            keep, outcome, values["context"], pseudo, reply_to, tactics
+        )
+        target = f"/cases/{ids[0]}" if len(ids) == 1 else f"/?added={len(ids)}"
+        return done(request, target, cases=ids)
+
+    async def reanalyse(request: Request, case: Case, declarations: str) -> str:
+        """A stored case analysed again in a worker (new declarations, or no stored report)."""
+        stored = store.stored(case.id)
+        if stored is None:
+            raise IntakeError("The case was deleted meanwhile.")
+        job = Job(
+            kind="analyse",
+            folder="",
+            helper=case.helper,
+            reply_to_previous=case.reply_to_previous,
+            tactics_model=case.tactics_model,
+            declarations=declarations,
+            max_bytes=settings.max_bytes,
+            max_utterances=settings.max_utterances,
+            limits=settings.limits,
+        )
+        outcome = await analyses.run(job, stored[0].encode("utf-8"), request.is_disconnected)
+        return outcome.reports[0]
 
     @app.get("/cases/{case_id}", response_class=HTMLResponse)
-    def case_page(case_id: int) -> HTMLResponse:
-        found = case_and_report(case_id)
-        if found is None:
-            return not_found()
-        case, report = found
+    def case_page(case_id: str) -> HTMLResponse:
+        got = opened(case_id)
+        if isinstance(got, Response):
+            return got
+        case, report = got
         sections = {
             "summary": Markup(summary_section(report)),
             "table": Markup(speaker_table(report)),
             "charts": Markup(chart_section(report)),
+            "timeline": Markup(timeline_section(report)),
             "findings": Markup(findings_section(report)),
             "transcript": Markup(transcript_section(report)),
         }
@@ -273,21 +322,54 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "case.html", case=case, report=report, sections=sections, practices=SLUGS
         )
 
-    @app.post("/cases/{case_id}/delete")
-    def delete_case(case_id: int) -> Response:
-        reports.drop(case_id)
-        if not store.delete(case_id):
+    @app.post("/cases/{case_id}/analyse")
+    async def analyse_case(case_id: str, request: Request) -> Response:
+        got = found(case_id)
+        if got is None:
             return not_found()
-        return RedirectResponse("/?deleted=1", status_code=303)
+        case = got[0]
+        try:
+            report = await reanalyse(request, case, case.declarations)
+        except Cancelled:
+            return gone()
+        except PowerlensError as error:
+            return refused(request, error, problem(400, "Not analysed", str(error)))
+        store.set_report(case.id, report)
+        reports.drop(case.id)
+        return done(request, f"/cases/{case.id}")
+
+    @app.post("/cases/{case_id}/delete")
+    def delete_case(case_id: str, request: Request) -> Response:
+        number = case_number(case_id)
+        if number is None or not store.delete(number):
+            return not_found()
+        reports.drop(number)
+        return done(request, "/?deleted=1")
+
+    @app.get("/cases/{case_id}/export/evidence.csv")
+    def export_evidence(case_id: str) -> Response:
+        got = opened(case_id)
+        if isinstance(got, Response):
+            return got
+        case, report = got
+        history = for_report(report)
+        if history is None:
+            return not_found()
+        disposition = f'attachment; filename="powerlens-case-{case.id}-evidence.csv"'
+        return Response(
+            to_csv(history), media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": disposition},
+        )
 
     @app.get("/cases/{case_id}/export/{fmt}")
-    def export(case_id: int, fmt: str) -> Response:
-        found = case_and_report(case_id)
-        if found is None or fmt not in EXPORTS:
-            return not_found()
+    def export(case_id: str, fmt: str) -> Response:
+        got = opened(case_id, fmt in EXPORTS)
+        if isinstance(got, Response):
+            return got
+        case, report = got
         media, extension = EXPORTS[fmt]
-        text = render(Report([found[1]]), fmt)
-        disposition = f'attachment; filename="powerlens-case-{case_id}.{extension}"'
+        text = render(Report([report]), fmt)
+        disposition = f'attachment; filename="powerlens-case-{case.id}.{extension}"'
         return Response(text, media_type=media, headers={"Content-Disposition": disposition})
 
     def filled(case: Case, report: ConversationReport, practice: str) -> tuple[Guide, str | None]:
@@ -297,56 +379,71 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             step.answer = answer
         return g, saved
 
-    @app.get("/cases/{case_id}/practice/{slug}", response_class=HTMLResponse)
-    def practice_page(case_id: int, slug: str, saved: int = 0) -> HTMLResponse:
-        found = case_and_report(case_id)
-        if found is None or slug not in SLUGS:
-            return not_found()
-        case, report = found
+    def practice_view(
+        case: Case, report: ConversationReport, slug: str, *, status: int = 200,
+        saved: bool = False, error: str | None = None, answers: list[str] | None = None,
+        declarations: str | None = None,
+    ) -> HTMLResponse:
         g, when = filled(case, report, SLUGS[slug])
+        for step, answer in zip(g.steps, answers or [], strict=False):
+            step.answer = answer
+        if declarations is None:
+            declarations = case.declarations or declaration_template(
+                report.conversation.speaker_names()
+            )
         return page(
-            "practice.html", case=case, guide=g, slug=slug, saved_at=when,
-            just_saved=bool(saved), error=None, declarations=case.declarations
-            or declaration_template(report.conversation.speaker_names()),
+            "practice.html", status, case=case, guide=g, slug=slug, saved_at=when,
+            just_saved=saved, error=error, declarations=declarations,
         )
 
+    @app.get("/cases/{case_id}/practice/{slug}", response_class=HTMLResponse)
+    def practice_page(case_id: str, slug: str, saved: str = "") -> HTMLResponse:
+        got = opened(case_id, slug in SLUGS)
+        if isinstance(got, Response):
+            return got
+        case, report = got
+        return practice_view(case, report, slug, saved=bool(count(saved)))
+
     @app.post("/cases/{case_id}/practice/{slug}", response_class=HTMLResponse)
-    async def save_practice(case_id: int, slug: str, request: Request) -> Response:
-        case = store.get(case_id)
-        if case is None or slug not in SLUGS:
-            return not_found()
-        form = await request.form(max_fields=64, max_part_size=256 * 1024)
-        answers = [a.strip() for a in form.getlist("answer") if isinstance(a, str)]
-        declarations = form.get("declarations")
-        if SLUGS[slug] == "airing_the_privilege" and isinstance(declarations, str):
-            text = declarations.replace("\r\n", "\n")
-            if text.strip() == declaration_template(case.people).strip():
-                text = ""
-            try:
-                declarations_from_text(text)
-            except IntakeError as error:
-                found = case_and_report(case_id)
-                assert found is not None
-                g, when = filled(case, found[1], SLUGS[slug])
-                for step, answer in zip(g.steps, answers, strict=False):
-                    step.answer = answer
-                return page(
-                    "practice.html", 400, case=case, guide=g, slug=slug, saved_at=when,
-                    just_saved=False, error=str(error), declarations=text,
-                )
-            if text != case.declarations:
-                store.set_declarations(case_id, text)
-                reports.drop(case_id)
-        store.save_answers(case_id, SLUGS[slug], answers)
-        return RedirectResponse(f"/cases/{case_id}/practice/{slug}?saved=1", status_code=303)
+    async def save_practice(case_id: str, slug: str, request: Request) -> Response:
+        got = opened(case_id, slug in SLUGS)
+        if isinstance(got, Response):
+            return got
+        case, report = got
+        answers: list[str] = []
+        text: str | None = None
+        try:
+            form = await read_form(request, settings.max_bytes, max_fields=64, max_files=0)
+            answers = [a.strip() for a in form.getlist("answer") if isinstance(a, str)]
+            declarations = form.get("declarations")
+            if SLUGS[slug] == "airing_the_privilege" and isinstance(declarations, str):
+                text = declarations.replace("\r\n", "\n")
+                if text.strip() == declaration_template(case.people).strip():
+                    text = ""
+                if text != case.declarations:
+                    fresh = await reanalyse(request, case, text)
+                    store.set_report(case.id, fresh, declarations=text)
+                    reports.drop(case.id)
+        except Cancelled:
+            return gone()
+        except PowerlensError as error:
+            status = error.status if isinstance(error, IntakeError) else 400
+            shown = practice_view(
+                case, report, slug, status=status, error=str(error), answers=answers,
+                declarations=text,
+            )
+            return refused(request, error, shown)
+        store.save_answers(case.id, SLUGS[slug], answers)
+        return done(request, f"/cases/{case.id}/practice/{slug}?saved=1")
 
     @app.get("/cases/{case_id}/practice/{slug}/export.md")
-    def export_practice(case_id: int, slug: str) -> Response:
-        found = case_and_report(case_id)
-        if found is None or slug not in SLUGS:
-            return not_found()
-        g, _ = filled(found[0], found[1], SLUGS[slug])
-        disposition = f'attachment; filename="powerlens-case-{case_id}-{slug}.md"'
+    def export_practice(case_id: str, slug: str) -> Response:
+        got = opened(case_id, slug in SLUGS)
+        if isinstance(got, Response):
+            return got
+        case, report = got
+        g, _ = filled(case, report, SLUGS[slug])
+        disposition = f'attachment; filename="powerlens-case-{case.id}-{slug}.md"'
         return Response(
             to_markdown(g),
             media_type="text/markdown; charset=utf-8",
@@ -355,21 +452,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/people/{person}", response_class=HTMLResponse)
     def person_page(person: str) -> HTMLResponse:
-        cases = store.cases_with(person)
-        pairs = [(c, reports.get(c)) for c in cases]
-        found = [(c, r) for c, r in pairs if r is not None]
-        if not found:
+        pairs = [(c, reports.get(c.id)) for c in store.cases_with(person)]
+        analysed = [(c, r) for c, r in pairs if r is not None]
+        if not analysed:
             return not_found()
-        result = profile(person, [r for _, r in found])
+        result = profile(person, [r for _, r in analysed])
         shares = [(c.context, c.metrics.get("word_share", 0.0)) for c in result.contexts]
         over_time = [
             (f"{c.created[:10]} {c.context}"[:16],
              float(r.speakers.get(person, {}).get("word_share", 0.0)))
-            for c, r in found
+            for c, r in analysed
         ]
         keys = sorted({k for c in result.contexts for k in c.metrics})
         return page(
-            "person.html", person=person, result=result, keys=keys, cases=[c for c, _ in found],
+            "person.html", person=person, result=result, keys=keys,
+            cases=[c for c, _ in analysed],
             by_context=Markup(charts.share_bars("Share of words by context", shares)),
             over_time=Markup(charts.share_bars("Share of words over time", over_time)),
         )

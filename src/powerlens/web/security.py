@@ -14,12 +14,13 @@
 from __future__ import annotations
 
 import hmac
-from collections.abc import Awaitable, Callable
 from urllib.parse import urlencode, urlsplit
 
 from fastapi import FastAPI
+from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from powerlens.web.settings import LOOPBACK_HOSTS, Settings
 
@@ -41,8 +42,6 @@ HEADERS = {
 TOKEN_HEADER = "x-powerlens-token"
 TOKEN_COOKIE = "powerlens_token"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-
-Handler = Callable[[Request], Awaitable[Response]]
 
 
 def _same(supplied: str | None, token: str) -> bool:
@@ -109,15 +108,36 @@ def check(request: Request, settings: Settings) -> Response | None:
     return None
 
 
+class Guard:
+    """ASGI middleware: refuse what ``check`` refuses, add the security headers to the rest.
+
+    Plain ASGI rather than Starlette's ``BaseHTTPMiddleware``, which hides the client's
+    disconnect from the app, and the app needs it to stop an analysis nobody waits for.
+    """
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app, self.settings = app, settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        refusal = check(Request(scope), self.settings)
+        if refusal is not None:
+            await refusal(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in HEADERS.items():
+                    if name not in headers:
+                        headers[name] = value
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
 def install(app: FastAPI, settings: Settings) -> None:
     """Guard every request of ``app`` and add the security headers to every response."""
-
-    @app.middleware("http")
-    async def guard(request: Request, call_next: Handler) -> Response:
-        refusal = check(request, settings)
-        if refusal is not None:
-            return refusal
-        response = await call_next(request)
-        for name, value in HEADERS.items():
-            response.headers.setdefault(name, value)
-        return response
+    app.add_middleware(Guard, settings=settings)

@@ -11,6 +11,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from types import FrameType
 
 import uvicorn
 from fastapi import FastAPI
@@ -33,9 +34,30 @@ def url_of(sock: socket.socket) -> str:
     return f"http://{shown}:{port}"
 
 
+GRACE_SECONDS = 2
+"""On Ctrl+C or SIGTERM the running analyses are stopped at once (``pool.Analyses.stop_all``);
+requests still running after this many seconds are cancelled."""
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, stopping the app's analyses first when told to exit."""
+
+    def __init__(self, config: uvicorn.Config, app: FastAPI) -> None:
+        super().__init__(config)
+        self.analyses = getattr(app.state, "analyses", None)
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if self.analyses is not None:
+            self.analyses.stop_all()
+        super().handle_exit(sig, frame)
+
+
 def _server(app: FastAPI, log_level: str) -> uvicorn.Server:
-    config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="on")
-    return uvicorn.Server(config)
+    config = uvicorn.Config(
+        app, log_level=log_level, access_log=False, lifespan="on",
+        timeout_graceful_shutdown=GRACE_SECONDS,
+    )
+    return _Server(config, app)
 
 
 def run(app: FastAPI, sock: socket.socket, log_level: str = "warning") -> None:

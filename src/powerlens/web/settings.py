@@ -7,7 +7,7 @@ report a missing extra before anything heavy is imported.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 DATA_DIR_ENV = "POWERLENS_DATA_DIR"
@@ -15,6 +15,17 @@ DATA_DIR_ENV = "POWERLENS_DATA_DIR"
 MEMORY_ONLY_ENV = "POWERLENS_MEMORY_ONLY"
 """Environment variable that, set to 1, keeps nothing on disk."""
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+MEMORY_FOLDER = Path("/dev/shm")
+"""A folder in RAM (Linux): memory-only mode reads uploads there unless told another."""
+MAX_SECONDS = 120.0
+"""Default time limit of one analysis: a 5 MB, 5,000-utterance chat takes about 25 s here."""
+MAX_MEMORY = 2048 * 1024 * 1024
+"""Default address-space limit of one analysis worker (that chat peaks near 0.9 GB)."""
+
+
+def default_workers() -> int:
+    """Analyses run at once by default: one per core, at most four."""
+    return max(1, min(4, os.cpu_count() or 1))
 
 
 def default_data_dir() -> Path:
@@ -36,7 +47,10 @@ class Settings:
     """How one web app instance runs.
 
     ``memory_only`` keeps the case file in an in-memory SQLite database that disappears when
-    the server stops; ``token``, when set, must accompany every request.
+    the server stops; ``token``, when set, must accompany every request. Each analysis runs
+    in a worker process limited to ``max_seconds`` and ``max_memory`` bytes of address space,
+    ``workers`` at once; uploads are read in a private folder under ``scratch_dir`` (default:
+    the system's temp folder, or ``/dev/shm`` in memory-only mode).
     """
 
     data_dir: Path | None = None
@@ -45,6 +59,12 @@ class Settings:
     token: str | None = None
     max_bytes: int = 5 * 1024 * 1024
     max_utterances: int = 5000
+    max_seconds: float = MAX_SECONDS
+    max_memory: int = MAX_MEMORY
+    workers: int = field(default_factory=default_workers)
+    scratch_dir: Path | None = None
+    limits: tuple[str, ...] = ()
+    """Reading budgets raised for uploads (``--limit NAME=N``, ``readers.budgets``)."""
 
     @property
     def database(self) -> Path | None:
@@ -52,6 +72,14 @@ class Settings:
         if self.memory_only:
             return None
         return (self.data_dir or default_data_dir()) / "cases.sqlite3"
+
+    @property
+    def scratch(self) -> Path | None:
+        """Where uploads are read: ``scratch_dir``, else RAM in memory-only mode, else None
+        (the system's temp folder)."""
+        if self.scratch_dir is not None:
+            return self.scratch_dir
+        return MEMORY_FOLDER if self.memory_only else None
 
     @property
     def loopback(self) -> bool:

@@ -1,13 +1,15 @@
 """The case file: conversations, their people and practice answers in one SQLite database.
 
 Stdlib ``sqlite3``; one connection guarded by a lock (the app serves one practitioner).
-A case stores the conversation as read (after pseudonymisation, when asked), never a
-derived report: reports are recomputed with the library, so deleting the case row removes
-everything derived from it (people and answers cascade). ``secure_delete`` overwrites
-deleted content in the file. With ``path=None`` the database lives in memory only.
+A case stores the conversation as read (after pseudonymisation, when asked) and the report
+the analysis made of it (``codec``), so opening a case never analyses again. Deleting the
+case row removes everything derived from it (the report is in the row; people and answers
+cascade). ``secure_delete`` overwrites deleted content in the file, and SQLite keeps its
+temporary data in memory. With ``path=None`` the database lives in memory only.
 
-Known limits: no migrations beyond ``CREATE TABLE IF NOT EXISTS``; the file is not
-encrypted (rely on the operating system's disk encryption).
+Known limits: one migration (a case file from before reports were stored gains the column;
+its cases are analysed again once, when asked); the file is not encrypted (rely on the
+operating system's disk encryption).
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from powerlens.model import Conversation, Rejection, Speaker, Utterance
+from powerlens.model import Conversation
+from powerlens.web.codec import conversation_from_json, conversation_to_json
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS cases (
@@ -34,7 +37,8 @@ CREATE TABLE IF NOT EXISTS cases (
     reply_to_previous INTEGER NOT NULL DEFAULT 0,
     conversation TEXT NOT NULL,
     declarations TEXT NOT NULL DEFAULT '',
-    tactics_model TEXT NOT NULL DEFAULT 'mentalmanip'
+    tactics_model TEXT NOT NULL DEFAULT 'mentalmanip',
+    report TEXT
 );
 CREATE TABLE IF NOT EXISTS people (
     case_id INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
@@ -67,40 +71,6 @@ class Case:
     tactics_model: str = "mentalmanip"
 
 
-def conversation_to_json(conversation: Conversation) -> str:
-    """The conversation as JSON (metadata that is not JSON becomes text)."""
-    data = {
-        "id": conversation.id,
-        "source": conversation.source,
-        "context": list(conversation.context),
-        "meta": dict(conversation.meta),
-        "speakers": {name: dict(s.meta) for name, s in conversation.speakers.items()},
-        "rejected": [[r.line, r.reason] for r in conversation.rejected],
-        "utterances": [
-            [u.id, u.speaker, u.text, u.start, u.end, u.reply_to, u.line, dict(u.meta)]
-            for u in conversation.utterances
-        ],
-    }
-    return json.dumps(data, ensure_ascii=False, default=str)
-
-
-def conversation_from_json(text: str) -> Conversation:
-    """The conversation stored by ``conversation_to_json``."""
-    data: dict[str, Any] = json.loads(text)
-    return Conversation(
-        id=data["id"],
-        utterances=tuple(
-            Utterance(id=i, speaker=s, text=t, start=a, end=b, reply_to=r, line=n, meta=m)
-            for i, s, t, a, b, r, n, m in data["utterances"]
-        ),
-        source=data["source"],
-        context=tuple(data["context"]),
-        speakers={name: Speaker(name, meta) for name, meta in data["speakers"].items()},
-        meta=data["meta"],
-        rejected=tuple(Rejection(line, reason) for line, reason in data["rejected"]),
-    )
-
-
 class CaseStore:
     """Cases, people and answers in SQLite (a file, or memory when ``path`` is None)."""
 
@@ -117,12 +87,15 @@ class CaseStore:
         )
         self._db.execute("PRAGMA foreign_keys = ON")
         self._db.execute("PRAGMA secure_delete = ON")
+        self._db.execute("PRAGMA temp_store = MEMORY")
         self._db.executescript(SCHEMA)
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(cases)")}
         if "tactics_model" not in columns:  # a case file from before the column existed
             self._db.execute(
                 "ALTER TABLE cases ADD COLUMN tactics_model TEXT NOT NULL DEFAULT 'mentalmanip'"
             )
+        if "report" not in columns:  # a case file from before reports were stored
+            self._db.execute("ALTER TABLE cases ADD COLUMN report TEXT")
 
     def close(self) -> None:
         """Close the database."""
@@ -138,13 +111,15 @@ class CaseStore:
         pseudonymised: bool,
         reply_to_previous: bool = False,
         tactics_model: str = "mentalmanip",
+        report: str | None = None,
     ) -> int:
-        """Store a conversation as a new case and return its id."""
+        """Store a conversation and its report (``codec.report_to_json``) as a new case."""
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         with self._lock, self._db:
             cursor = self._db.execute(
                 "INSERT INTO cases (created, title, context, helper, pseudonymised, "
-                "reply_to_previous, conversation, tactics_model) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "reply_to_previous, conversation, tactics_model, report) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     now,
                     conversation.id,
@@ -154,6 +129,7 @@ class CaseStore:
                     int(reply_to_previous),
                     conversation_to_json(conversation),
                     tactics_model,
+                    report,
                 ),
             )
             case_id = int(cursor.lastrowid or 0)
@@ -210,14 +186,28 @@ class CaseStore:
             ).fetchone()
         return None if row is None else conversation_from_json(row[0])
 
+    def stored(self, case_id: int) -> tuple[str, str | None] | None:
+        """The stored conversation JSON and report JSON (None before it was analysed)."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT conversation, report FROM cases WHERE id = ?", (case_id,)
+            ).fetchone()
+        return None if row is None else (str(row[0]), row[1])
+
+    def set_report(self, case_id: int, report: str, declarations: str | None = None) -> None:
+        """Store a case's new report (and the declarations it was made with, if given)."""
+        with self._lock, self._db:
+            if declarations is None:
+                self._db.execute("UPDATE cases SET report = ? WHERE id = ?", (report, case_id))
+            else:
+                self._db.execute(
+                    "UPDATE cases SET report = ?, declarations = ? WHERE id = ?",
+                    (report, declarations, case_id),
+                )
+
     def cases_with(self, person: str) -> list[Case]:
         """The cases a person speaks in, oldest first."""
         return [c for c in reversed(self.cases()) if person in c.people]
-
-    def set_declarations(self, case_id: int, text: str) -> None:
-        """Store the declaration file (TOML text) of a case."""
-        with self._lock, self._db:
-            self._db.execute("UPDATE cases SET declarations = ? WHERE id = ?", (text, case_id))
 
     def save_answers(self, case_id: int, practice: str, answers: list[str]) -> None:
         """Store the answers to one practice (replacing earlier ones)."""

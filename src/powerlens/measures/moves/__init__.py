@@ -1,24 +1,28 @@
-"""Power moves: bases of power, resources, Power Over / With / To, boundaries, proposals, self-talk.
+"""Power moves: speech acts, Power Over / With / To and control acts, bases of power, the
+Boundary Check, whose plan was enacted, self-talk.
 
-The heart of the framework: what each person does with power, utterance by utterance.
+The heart of the framework: what each person does with power, utterance by utterance, read
+from the speech-act layer (``language.acts``: what each clause does, whose conduct it targets,
+what it is about) and the turns around it.
 
-- Bases of power (French & Raven 1959; Raven 1965): ``power_base`` signals labelled expert,
-  referent, legitimate, coercive, reward, informational.
-- Resources invoked (Tracking Influence's third question): ``resource`` signals labelled money,
-  time, social_capital, position, expertise.
-- Stance (VeneKlasen & Miller 2002): ``stance`` signals power_over (with a control-act
-  ``subtype``: command, prohibition, monitoring, isolation, economic_control,
-  deciding_for_another, dismissing; after Stark 2007), power_with, power_to.
+- ``act`` signals: every speech act (label) with whose conduct it targets (subtype).
+- Stance (VeneKlasen & Miller 2002): ``stance`` signals power_over, whose subtype is a control
+  act (monitoring, isolation, economic_control, intimidation, deciding_for_another,
+  degradation, regulating_everyday_life; the Duluth wheel, Stark 2007, the UK statutory
+  guidance; ``control.py``) or command, prohibition, dismissing; power_with; power_to.
+- Bases of power (French & Raven 1959; Raven 1965): ``power_base`` signals; coercive and reward
+  come from threats and promises.
+- Resources invoked (Tracking Influence's third question): ``resource`` signals.
 - ``boundary`` (refusal), ``proposal`` and ``self_talk`` (self_critical, appeasement) signals,
-  and the turn structures in ``structures.py``: the sections ``boundaries``, ``proposals`` and
-  ``decision``.
+  and the turn structures (``sequence.py``, ``boundary.py``, ``plans.py``): the sections
+  ``boundaries``, ``proposals`` and ``decision``.
 
 Per speaker: ``power_over`` / ``power_with`` / ``power_to`` counts, ``refusals``,
 ``refusals_respected`` and ``boundary_respect_rate`` (respected / all of their refusals, null
 when they made none). Self-talk signals are signals to explore, never a diagnosis.
 
-Known limits: see ``detect.py`` (rules, English only, unmarked irony) and ``structures.py``
-(turn order stands in for reply structure).
+Known limits: see ``language/acts.py`` (rules over words, English only, unmarked irony),
+``control.py`` and ``plans.py`` (turn order stands in for reply structure).
 """
 
 from __future__ import annotations
@@ -29,17 +33,12 @@ from typing import Any
 
 from powerlens.language import Tokens
 from powerlens.language.prefilter import fold, needles
-from powerlens.measures.base import Options
+from powerlens.measures.base import Options, addressees
+from powerlens.measures.moves.boundary import boundaries
 from powerlens.measures.moves.detect import Hit
+from powerlens.measures.moves.plans import proposals
 from powerlens.measures.moves.sequence import carry_control, mark_resistance
-from powerlens.measures.moves.structures import (
-    Turn,
-    boundaries,
-    next_other,
-    proposals,
-    refusal_hits,
-    turns,
-)
+from powerlens.measures.moves.structures import Turn, refusal_hits, turns
 from powerlens.model import Conversation, MeasureResult, Signal
 
 APOLOGY = re.compile(r"\b(?:sorry|apologi[sz]e|my apologies|forgive me)\b", re.IGNORECASE)
@@ -65,28 +64,6 @@ class MovesPartial:
 
 
 COUNTS = ("power_over", "power_with", "power_to", "refusals", "refusals_respected")
-
-
-def _targets(seq: list[Turn]) -> list[str | None]:
-    """Each turn's addressee: the last other speaker before it, else the next one after it.
-
-    One pass each way (the speaker of the last run before the current one), not a scan per
-    turn, so a long monologue costs its length.
-    """
-    found: list[str | None] = []
-    last: str | None = None
-    before: str | None = None
-    for turn in seq:
-        speaker: str = turn.utterance.speaker
-        found.append(last if last != speaker else before)
-        if last is not None and speaker != last:
-            before = last
-        last = speaker
-    after = next_other(seq)
-    return [
-        target if target is not None or after[i] == len(seq) else seq[after[i]].utterance.speaker
-        for i, target in enumerate(found)
-    ]
 
 
 def _signal(turn: Turn, hit: Hit, target: str | None) -> Signal:
@@ -142,7 +119,7 @@ class Moves:
         for name in conversation.speaker_names():
             partial.speakers[name] = dict.fromkeys(COUNTS, 0)
         apologies = _repeated_apologies(seq)
-        targets = _targets(seq)
+        targets = addressees([t.utterance.speaker for t in seq])
         for i, turn in enumerate(seq):
             target = targets[i]
             counted = refusal_hits(seq, i)

@@ -172,6 +172,8 @@ FIRM_RULES = frozenset(
         "acts.dismissal.insult",
         "acts.dismissal.belittle",
         "acts.dismissal.belittle2",
+        "acts.dismissal.belittle3",
+        "acts.decision.decided_for",
     }
 )
 """Act rules whose control reading stands whatever the framing: explicit prohibitions,
