@@ -133,3 +133,21 @@ def test_group_folds_keep_groups_together_and_are_stable() -> None:
     for g in set(groups):
         assert len({int(f) for f, h in zip(folds, groups, strict=True) if h == g}) == 1
     assert set(folds.tolist()) == {0, 1, 2}
+
+
+def test_moves_models_negotiation_context_reads_power_with_by_the_model() -> None:
+    from powerlens.measures.base import Options
+    from powerlens.measures.moves import MOVES, NEGOTIATION
+    from powerlens.model import Conversation, Utterance
+
+    turns = (
+        Utterance("u0", "A", "What do you need most for your trip?"),
+        Utterance("u1", "B", "Water. How about I take 3 water and you take all the firewood?"),
+    )
+    plain = MOVES.finalize(MOVES.map(Conversation("c", turns), [], Options()))
+    tagged = MOVES.finalize(
+        MOVES.map(Conversation("c", turns, context=(NEGOTIATION,)), [], Options())
+    )
+    with_ = [s for s in tagged.signals if s.label == "power_with"]
+    assert with_ and all(s.source == "model:moves-with" and s.subtype == "coordination" for s in with_)
+    assert all(s.source.startswith("rule:") for s in plain.signals if s.label == "power_with")

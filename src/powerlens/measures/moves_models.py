@@ -223,3 +223,9 @@ def control_probabilities(text: str) -> dict[str, float]:
 def with_probability(text: str) -> float:
     """P(the utterance promotes coordination or elicits the other's preferences)."""
     return load("with").probabilities(text)["with"]
+
+
+def with_threshold() -> float:
+    """The probability above which ``with_probability`` reads Power With (chosen by
+    cross-validation within CaSiNo's dev half; stored with the model)."""
+    return float(load("with").meta["decisions"]["model"]["threshold"])

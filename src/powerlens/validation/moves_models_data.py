@@ -109,7 +109,7 @@ def casino_examples(dialogues: Sequence[dict[str, Any]]) -> list[Example]:
     """The annotated chat utterances of ``dialogues`` (``casino.aligned``), in order."""
     found = []
     for dialogue in dialogues:
-        r = casino.read(dialogue)
+        r = casino.read(dialogue, tagged=False)  # the rules' own reading, to compare
         rows = casino.aligned(r)
         if not rows:
             continue
