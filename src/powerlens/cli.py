@@ -86,7 +86,12 @@ def analyze_command(
     ] = "terminal",
     context: Annotated[
         list[str] | None,
-        typer.Option("--context", "-c", help="Context tag: once for all files, or once per file."),
+        typer.Option(
+            "--context",
+            "-c",
+            help="Context tag (work, family, ...): once for all files, or once per file. "
+            "'negotiation' reads Power With with the model trained on negotiations (CaSiNo).",
+        ),
     ] = None,
     input_format: Annotated[
         str | None,

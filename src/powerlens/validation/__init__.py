@@ -13,7 +13,16 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-FAMILIES = ("accommodation", "deference", "moves", "casino", "challenge", "tactics", "dyad")
+FAMILIES = (
+    "accommodation",
+    "deference",
+    "moves",
+    "casino",
+    "challenge",
+    "moves_models",
+    "tactics",
+    "dyad",
+)
 """Validation modules, in the order ``docs/validation.md`` presents them."""
 HALVES = ("dev", "test")
 """The challenge suite's halves: ``dev`` may be tuned on, ``test`` is frozen and reported."""

@@ -50,7 +50,7 @@ from pathlib import Path
 from typing import Any
 
 from powerlens.measures.base import Options
-from powerlens.measures.moves import MOVES
+from powerlens.measures.moves import MOVES, NEGOTIATION
 from powerlens.model import Conversation, Signal, Utterance
 from powerlens.validation.casino_deals import matches
 from powerlens.validation.casino_outcomes import SCALES, score_outcomes
@@ -106,11 +106,14 @@ def chat(dialogue: dict[str, Any]) -> list[dict[str, Any]]:
     return [c for c in dialogue["chat_logs"] if c["text"] not in EVENTS]
 
 
-def conversation(dialogue: dict[str, Any]) -> Conversation:
-    """The chat as powerlens reads it: ids ``<dialogue_id>:<n>``, speakers as in the data."""
+def conversation(dialogue: dict[str, Any], *, tagged: bool = True) -> Conversation:
+    """The chat as powerlens reads it: ids ``<dialogue_id>:<n>``, speakers as in the data,
+    tagged as a negotiation (as a user would with ``--context negotiation``) unless ``tagged``
+    is false (then Power With is the rules' reading)."""
     did = dialogue["dialogue_id"]
     return Conversation(
         id=f"casino-{did}",
+        context=(NEGOTIATION,) if tagged else (),
         utterances=tuple(
             Utterance(f"{did}:{n}", c["id"], c["text"]) for n, c in enumerate(chat(dialogue))
         ),
@@ -137,9 +140,9 @@ class Read:
         return found
 
 
-def read(dialogue: dict[str, Any]) -> Read:
+def read(dialogue: dict[str, Any], *, tagged: bool = True) -> Read:
     """Run the moves family on a dialogue's chat (never the deal events)."""
-    conv = conversation(dialogue)
+    conv = conversation(dialogue, tagged=tagged)
     result = MOVES.finalize(MOVES.map(conv, [], Options()))
     return Read(dialogue, conv, list(result.signals), dict(result.sections))
 

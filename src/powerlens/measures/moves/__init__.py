@@ -39,6 +39,7 @@ from powerlens.measures.moves.detect import Hit
 from powerlens.measures.moves.plans import proposals
 from powerlens.measures.moves.sequence import carry_control, mark_resistance
 from powerlens.measures.moves.structures import Turn, refusal_hits, turns
+from powerlens.measures.moves_models import with_probability, with_threshold
 from powerlens.model import Conversation, MeasureResult, Signal
 
 APOLOGY = re.compile(r"\b(?:sorry|apologi[sz]e|my apologies|forgive me)\b", re.IGNORECASE)
@@ -74,7 +75,7 @@ def _signal(turn: Turn, hit: Hit, target: str | None) -> Signal:
         label=hit.label,
         span=hit.span,
         score=hit.score,
-        source=f"rule:{hit.rule}",
+        source=f"model:{hit.rule}" if hit.rule in MODELS else f"rule:{hit.rule}",
         target=target,
         subtype=hit.subtype,
     )
@@ -105,6 +106,27 @@ def _repeated_apologies(seq: list[Turn]) -> dict[int, Hit]:
     return found
 
 
+MODELS = frozenset({"moves-with"})
+"""Hit sources that are models, not rules (a signal's ``source`` says which)."""
+NEGOTIATION = "negotiation"
+"""The context tag (``analyze --context negotiation``) under which Power With is read by the
+model trained on CaSiNo's strategy labels (``measures.moves_models``, CC BY 4.0): in a
+negotiation it is more precise than the rules (docs/validation.md); elsewhere it would miss most
+Power With, so other talk keeps the rules."""
+
+
+def _negotiated(turn: Turn) -> list[Hit]:
+    """Power With in a negotiation: a trade-off offered or the other's preferences asked for,
+    as the CaSiNo-trained model reads the whole utterance."""
+    text = turn.utterance.text
+    probability = with_probability(text)
+    if probability < with_threshold():
+        return []
+    start = len(text) - len(text.lstrip())
+    span = (start, len(text.rstrip()))
+    return [Hit("stance", "power_with", "coordination", span, round(probability, 3), "moves-with")]
+
+
 class Moves:
     """The power-moves measure family (map / combine / finalize)."""
 
@@ -120,12 +142,16 @@ class Moves:
             partial.speakers[name] = dict.fromkeys(COUNTS, 0)
         apologies = _repeated_apologies(seq)
         targets = addressees([t.utterance.speaker for t in seq])
+        negotiation = NEGOTIATION in conversation.context
         for i, turn in enumerate(seq):
             target = targets[i]
             counted = refusal_hits(seq, i)
             tally = partial.speakers[turn.utterance.speaker]
             extra = [apologies[i]] if i in apologies else []
-            for hit in [*turn.hits, *extra]:
+            hits = turn.hits
+            if negotiation:
+                hits = [h for h in hits if h.label != "power_with"] + _negotiated(turn)
+            for hit in [*hits, *extra]:
                 if hit.family == "boundary" and hit not in counted:
                     continue
                 if hit.family == "stance":
