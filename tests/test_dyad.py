@@ -244,6 +244,19 @@ def test_dyad_cli_unknown_helper_falls_back_to_detection(tmp_path: Path) -> None
     assert "does not speak here" in decision
 
 
+def test_dyad_cli_terminal_strips_control_characters_from_names(tmp_path: Path) -> None:
+    """A speaker or file name cannot steer the terminal (escape sequences, bidi overrides)."""
+    session = tmp_path / "s\x1b[2Jession\u202e.txt"
+    session.write_text(
+        "\n".join(line.replace("Pat", "Pat\x1b]0;owned\x07") for line in DIRECTIVE) + "\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(app, ["dyad", str(session), "--helper", "Doctor", "--trend"])
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.output and "\u202e" not in result.output
+    assert "s[2Jession" in result.output
+
+
 CLIENT_SAID = "I keep missing my son's football games because of the hangovers."
 GIVEN_BACK = "The hangovers keep getting between you and your son on weekends."
 

@@ -15,11 +15,13 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from powerlens.commands.options import ReplyTo, reply_to_previous
 from powerlens.corpus.coordination import coordination_report
 from powerlens.errors import UsageError
 from powerlens.measures.accommodation import Thresholds, Turns
+from powerlens.report.terminal import clean
 
 corpus_app = typer.Typer(
     help="Statistics over a whole corpus: coordination between speaker groups, and more.",
@@ -81,12 +83,12 @@ def coordination_table(result: dict[str, Any]) -> Table:
     """A readable table: one column per direction, one row per marker and aggregate."""
     field = result.get("group_field", "group")
     table = Table(
-        title=f"Coordination between groups of {field} (speakers → targets)",
-        caption=_setup(result),
+        title=Text(clean(f"Coordination between groups of {field} (speakers → targets)")),
+        caption=Text(clean(_setup(result))),
     )
     table.add_column("marker")
     for entry in result["directed"]:
-        table.add_column(f"{entry['speakers']} → {entry['targets']}", justify="right")
+        table.add_column(Text(clean(f"{entry['speakers']} → {entry['targets']}")), justify="right")
     for marker in result["markers"]:
         cells = []
         for entry in result["directed"]:

@@ -33,6 +33,7 @@ from powerlens.corpus import ENGINES, RunConfig, compare, run_corpus
 from powerlens.corpus.run import PARTIAL_EXIT
 from powerlens.errors import UsageError
 from powerlens.measures.accommodation import Thresholds, Turns
+from powerlens.report.terminal import clean
 
 DEFAULT_MEASURES = "talk,accommodation,deference,moves"
 
@@ -223,18 +224,20 @@ def compare_command(
 
 def compare_table(result: dict[str, Any]) -> Table:
     """Group means with intervals, one row per column."""
-    table = Table(title=f"Speakers grouped by {result['group']} (mean [95% bootstrap CI])")
+    title = f"Speakers grouped by {result['group']} (mean [95% bootstrap CI])"
+    table = Table(title=Text(clean(title)))
     table.add_column("column")
     for label in result["groups"]:
-        table.add_column(label, justify="right")
+        table.add_column(Text(clean(str(label))), justify="right")
     two = len(result["groups"]) == 2
     if two:
-        table.add_column(f"{result['groups'][0]} − {result['groups'][1]}", justify="right")
+        difference = f"{result['groups'][0]} − {result['groups'][1]}"
+        table.add_column(Text(clean(difference)), justify="right")
     for entry in result["columns"]:
         cells = [_cell(entry["groups"][g]) for g in result["groups"]]
         if two:
             cells.append(_cell(entry.get("difference")))
-        table.add_row(entry["column"], *cells)
+        table.add_row(Text(clean(entry["column"])), *map(Text, cells))
     return table
 
 

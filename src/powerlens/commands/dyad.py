@@ -28,18 +28,20 @@ from powerlens.readers import load
 from powerlens.report import dyad_html
 from powerlens.report.dyad_html import format_value, session_rows, trend
 from powerlens.report.json_report import to_dict
+from powerlens.report.terminal import clean
 
 FORMATS = ("terminal", "json", "html")
 
 
 def session_table(report: ConversationReport) -> Table:
     """One session's dyad measures, the MITI thresholds and the index components."""
-    table = Table(title=Text(f"Therapeutic dyad — {report.conversation.id}"), show_header=True)
+    title = Text(f"Therapeutic dyad — {clean(report.conversation.id)}")
+    table = Table(title=title, show_header=True)
     table.add_column("measure")
     table.add_column("value", justify="right")
     table.add_column("note")
     for label, value, note in session_rows(report):
-        table.add_row(Text(label), Text(format_value(value)), Text(note))
+        table.add_row(Text(clean(label)), Text(format_value(value)), Text(clean(note)))
     return table
 
 
@@ -54,7 +56,7 @@ def trend_table(points: list[dict[str, Any]]) -> Table:
         change = "–" if value is None or previous is None else f"{value - previous:+.2f}"
         table.add_row(
             str(p["session"]),
-            Text(p["id"]),
+            Text(clean(p["id"])),
             format_value(value),
             change,
             format_value(p["helper_word_share"]),

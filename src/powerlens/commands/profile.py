@@ -22,6 +22,7 @@ from powerlens.profiles import Profile, profile
 from powerlens.readers import load
 from powerlens.report import charts
 from powerlens.report.style import CSP, STYLE
+from powerlens.report.terminal import clean
 
 
 def profile_command(
@@ -90,10 +91,10 @@ def profile_command(
 def print_profile(result: Profile) -> None:
     """The profile as a rich table, then the differences worth a look."""
     console = Console()
-    table = Table(title=Text(f"{result.person} across contexts"))
+    table = Table(title=Text(clean(f"{result.person} across contexts")))
     table.add_column("measure")
     for c in result.contexts:
-        table.add_column(Text(f"{c.context} ({c.conversations})"), justify="right")
+        table.add_column(Text(clean(f"{c.context} ({c.conversations})")), justify="right")
     keys = sorted({k for c in result.contexts for k in c.metrics})
     for key in keys:
         cells = []
@@ -109,7 +110,7 @@ def print_profile(result: Profile) -> None:
         table.add_row(key.replace("_", " "), *cells)
     console.print(table)
     for note in result.differences:
-        console.print(Text(f"• {note}"))
+        console.print(Text(clean(f"• {note}")))
 
 
 def profile_html(result: Profile) -> str:
