@@ -235,3 +235,46 @@ def test_report_html_summary_folds_many_refusals_and_groups_findings() -> None:
     assert summary.count('<li><a href="#u1">turn 2</a>: ') == 4
     assert '<li><a href="#f0">Boundary Check</a> (3×)</li>' in summary
     assert "#f1" not in summary
+
+
+def _long_chat(turns: int) -> Conversation:
+    lines = [
+        ("Sam", "shall we get pizza tonight?"),
+        ("Alex", "ok sounds good"),
+        ("Sam", "did you see the game"),
+        ("Alex", "no I was at work, you never listen to me"),
+    ]
+    return Conversation(
+        "long",
+        tuple(Utterance(str(i), *lines[i % len(lines)]) for i in range(turns)),
+    )
+
+
+def test_long_conversation_report_stays_light_and_counts_what_it_leaves_out() -> None:
+    """A chat history of thousands of turns: the transcript shows at most FULL_TRANSCRIPT turns
+    (those findings quote first), says how many it left out where, and the timeline chart draws
+    runs of turns, so the page stays a size a phone can open."""
+    from powerlens.report.transcript_html import FULL_TRANSCRIPT
+
+    report = powerlens.analyze([_long_chat(6000)]).conversations[0]
+    page = powerlens.render(powerlens.Report(conversations=[report]), "html")
+    transcript = transcript_section(report)
+    shown = re.findall(r'<div class="utt[^"]*" id="u(\d+)"', transcript)
+    gaps = [int(n.replace(",", "")) for n in re.findall(r"… ([\d,]+) turns? not shown …", transcript)]
+    assert len(shown) == FULL_TRANSCRIPT
+    assert len(shown) + sum(gaps) == 6000
+    assert "6,000 turns: too many for one page" in transcript
+    quoted = {u for f in report.findings for u in f.evidence}
+    index_of = {u.id: i for i, u in enumerate(report.conversation.utterances)}
+    assert {str(index_of[u]) for u in quoted} <= set(shown)
+    timeline = re.search(r'<svg[^>]*aria-label="Timeline of the conversation".*?</svg>', page)
+    assert timeline is not None
+    assert timeline.group(0).count("<rect") <= 2 * charts.SLOTS_WHEN_LONG
+    assert len(page) < 2_500_000
+
+
+def test_short_conversation_transcript_shows_every_turn() -> None:
+    report = powerlens.analyze([_long_chat(40)]).conversations[0]
+    shown = re.findall(r'<div class="utt[^"]*" id="u(\d+)"', transcript_section(report))
+    assert shown == [str(i) for i in range(40)]
+    assert "not shown" not in transcript_section(report)

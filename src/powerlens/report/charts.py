@@ -131,6 +131,14 @@ def share_bars(title: str, shares: list[tuple[str, float]], width: int = WIDTH) 
 MAX_STACK = 3
 """Most markers drawn above one turn (one per family); more are counted in the tooltip."""
 
+MAX_SLOTS = 250
+"""Most turn positions one timeline draws: a longer conversation (a chat history) is drawn in
+``SLOTS_WHEN_LONG`` equal runs of turns, a tick where a speaker spoke in the run and one marker
+per family and speaker, so the chart stays a few kilobytes however long the talk."""
+SLOTS_WHEN_LONG = 128
+MAX_TIPS = 3
+"""Tooltip lines kept per marker when runs of turns are drawn; the rest are counted."""
+
 
 def timeline(
     speakers: list[str],
@@ -142,21 +150,29 @@ def timeline(
 
     ``turns`` are ``(index, speaker)``; ``marks`` are ``(index, speaker, family, tooltip)`` and
     sit on the lane of the speaker whose turn it is, one shape per family, stacked upwards.
+    Beyond ``MAX_SLOTS`` turns, each tick and marker stands for a run of turns.
     """
     n = max(1, max((i for i, _ in turns), default=0) + 1)
+    slots = n if n <= MAX_SLOTS else SLOTS_WHEN_LONG
     x0 = 96
     span = width - x0 - 6
     lanes = {name: k for k, name in enumerate(speakers)}
     owner = dict(turns)
-    stacks: dict[int, dict[str, list[str]]] = {}
+
+    def slot_of(index: int) -> int:
+        return index if slots == n else index * slots // n
+
+    stacks: dict[tuple[int, str], dict[str, list[str]]] = {}
     for index, _, family, tip in marks:
-        stacks.setdefault(index, {}).setdefault(family, []).append(tip)
+        if owner.get(index) in lanes:
+            key = (slot_of(index), owner[index])
+            stacks.setdefault(key, {}).setdefault(family, []).append(tip)
     depth = min(MAX_STACK, max((len(f) for f in stacks.values()), default=0))
     lane = 20 + 10 * depth
     height = 6 + lane * len(speakers) + 16
 
-    def x_of(index: int) -> float:
-        return x0 + span * (index + 0.5) / n
+    def x_of(slot: int) -> float:
+        return x0 + span * (slot + 0.5) / slots
 
     def tick_y(name: str) -> float:
         return 6 + lanes[name] * lane + 10 * depth + 2
@@ -168,20 +184,19 @@ def timeline(
             f'<text x="0" y="{y + 10}" font-size="12">{_short(name, 13)}</text>'
             f'<line x1="{x0}" y1="{y + 6}" x2="{x0 + span}" y2="{y + 6}" stroke="#ccc"/>'
         )
-    for index, name in turns:
+    for slot, name in dict.fromkeys((slot_of(index), name) for index, name in turns):
         parts.append(
-            f'<rect x="{x_of(index) - 1.5:.1f}" y="{tick_y(name)}" width="3" height="12" '
+            f'<rect x="{x_of(slot) - 1.5:.1f}" y="{tick_y(name)}" width="3" height="12" '
             f'fill="{colour(lanes[name])}"/>'
         )
-    for index, families in sorted(stacks.items()):
-        if owner.get(index) not in lanes:
-            continue
-        name = owner[index]
+    for (slot, name), families in sorted(stacks.items(), key=lambda item: item[0][0]):
         for level, (family, tips) in enumerate(list(families.items())[:MAX_STACK]):
             m = marker_for(family)
             cy = tick_y(name) - 6 - 10 * level
+            if slots != n and len(tips) > MAX_TIPS:
+                tips = [*tips[:MAX_TIPS], f"and {len(tips) - MAX_TIPS} more"]
             parts.append(
-                f"<g>{shape(m.shape, x_of(index), cy, 3.6, m.colour)}"
+                f"<g>{shape(m.shape, x_of(slot), cy, 3.6, m.colour)}"
                 f"<title>{bidi.svg('; '.join(tips))}</title></g>"
             )
     axis = height - 4

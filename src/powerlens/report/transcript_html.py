@@ -22,6 +22,12 @@ from powerlens.report.legend import marker_key
 SPAN_QUOTE = 60
 """Characters of a signal's span quoted in its folded line."""
 
+FULL_TRANSCRIPT = 1000
+"""Conversations up to this many turns show every turn. A longer one (a chat history) shows the
+turns a finding quotes and then, in order, those that carry a signal that matters, this many in
+all, with the turns left out counted where they were: a page a phone can open. The JSON report
+keeps every turn."""
+
 
 def highlighted(text: str, spans: list[tuple[int, int]]) -> str:
     """``text`` escaped and balanced (``bidi``), with the merged spans wrapped in ``<mark>``."""
@@ -82,8 +88,29 @@ def _fold(key: list[Signal], style: list[Signal], text: str) -> str:
     return f"<details class='why'><summary>{summary}</summary>{lines}</details>"
 
 
+def shown_turns(report: ConversationReport, key_ids: set[str], quoted: set[str]) -> list[int]:
+    """Indices of the turns the transcript shows: all of them, or for a conversation longer
+    than ``FULL_TRANSCRIPT`` the turns findings quote, then the first that carry key signals."""
+    utterances = report.conversation.utterances
+    if len(utterances) <= FULL_TRANSCRIPT:
+        return list(range(len(utterances)))
+    chosen = [i for i, u in enumerate(utterances) if u.id in quoted][:FULL_TRANSCRIPT]
+    room = FULL_TRANSCRIPT - len(chosen)
+    if room > 0:
+        taken = set(chosen)
+        keyed = (i for i, u in enumerate(utterances) if u.id in key_ids and i not in taken)
+        chosen += [i for _, i in zip(range(room), keyed, strict=False)]
+    return sorted(chosen)
+
+
+def _gap(count: int) -> str:
+    turns = "turn" if count == 1 else "turns"
+    return f"<p class='note'>… {count:,} {turns} not shown …</p>"
+
+
 def transcript_section(report: ConversationReport) -> str:
-    """Every utterance, anchored by index, marked where a signal that matters fired."""
+    """Every utterance (or, for a long one, the turns that matter), anchored by index, marked
+    where a signal that matters fired."""
     by_utterance: dict[str, list[Signal]] = {}
     for s in report.signals:
         by_utterance.setdefault(s.utterance_id, []).append(s)
@@ -91,9 +118,29 @@ def transcript_section(report: ConversationReport) -> str:
     for k, finding in enumerate(report.findings):
         for utterance_id in finding.evidence:
             quoted_by.setdefault(utterance_id, []).append(k)
+    key_ids = {s.utterance_id for s in report.signals if s.family not in STYLE_FAMILIES}
+    utterances = report.conversation.utterances
+    shown = shown_turns(report, key_ids, set(quoted_by))
     lanes = {name: k for k, name in enumerate(report.conversation.speaker_names())}
     parts = ["<h2>Transcript</h2>"]
-    for i, u in enumerate(report.conversation.utterances):
+    if len(shown) < len(utterances):
+        left_out = sum(1 for u in utterances if u.id in key_ids) - sum(
+            1 for i in shown if utterances[i].id in key_ids
+        )
+        more = f" ({left_out:,} more with signals are left out)" if left_out else ""
+        parts.append(
+            f"<p class='note'>{len(utterances):,} turns: too many for one page. Shown are the "
+            f"{len(shown):,} that a finding quotes or that carry a signal that matters{more}. "
+            "Every turn, with its signals, is in the JSON report (<code>--format json</code>); "
+            "for a chat history with dates, <code>powerlens timeline --export evidence.csv"
+            "</code> lists every signal.</p>"
+        )
+    previous = -1
+    for i in shown:
+        if i > previous + 1:
+            parts.append(_gap(i - previous - 1))
+        previous = i
+        u = utterances[i]
         signals = by_utterance.get(u.id, [])
         key = [s for s in signals if s.family not in STYLE_FAMILIES]
         style = [s for s in signals if s.family in STYLE_FAMILIES]
@@ -111,7 +158,16 @@ def transcript_section(report: ConversationReport) -> str:
             f'<span class="idx">{i + 1}</span> <span class="who">{bdi(u.speaker)}</span>: '
             f"<bdi>{text}</bdi>{listed}{_fold(key, style, u.text)}</div>"
         )
+    if previous < len(utterances) - 1:
+        parts.append(_gap(len(utterances) - 1 - previous))
     return "".join(parts)
 
 
-__all__ = ["highlighted", "signal_line", "tag", "transcript_section"]
+__all__ = [
+    "FULL_TRANSCRIPT",
+    "highlighted",
+    "shown_turns",
+    "signal_line",
+    "tag",
+    "transcript_section",
+]
