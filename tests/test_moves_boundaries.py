@@ -110,6 +110,26 @@ def test_moves_boundaries_punished_refusal_and_capitulation() -> None:
     assert result.speakers["Kate"]["boundary_respect_rate"] == 0.0
 
 
+def test_moves_boundaries_yes_to_a_new_plan_after_pressure_is_not_giving_in() -> None:
+    result = run(
+        ("Sam", "Can you pick up the kids?"),
+        ("Alex", "No thanks."),
+        ("Sam", "Come on, you have to."),
+        ("Sam", "Shall we get pizza tonight?"),
+        ("Alex", "Sounds good."),
+    )
+    (entry,) = result.sections["boundaries"]
+    assert entry["response"] == "pressured" and entry["capitulated"] is False
+    pressed_again = run(
+        ("Sam", "Can you pick up the kids?"),
+        ("Alex", "No thanks."),
+        ("Sam", "Come on, you have to pick up the kids."),
+        ("Alex", "Fine, I'll do it."),
+    )
+    (entry,) = pressed_again.sections["boundaries"]
+    assert entry["capitulated"] is True and entry["capitulated_by"] == "u3"
+
+
 def test_moves_boundaries_pressured_then_threat() -> None:
     result = run(
         ("Mum", "Can you babysit on Saturday?"),

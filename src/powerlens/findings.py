@@ -242,11 +242,19 @@ def power_over(report: ConversationReport) -> list[Finding]:
     return found
 
 
+BOUNDARY_FINDINGS = 12
+"""Refusals that each get a finding of their own; past this (a long chat) they are counted
+together, one finding per person and kind of response, every refusal kept as evidence."""
+BOUNDARY_WEIGHTS = {"punished": 0.9, "pressured": 0.6, "unanswered": 0.3, "respected": 0.2}
+
+
 def boundary_check(report: ConversationReport) -> list[Finding]:
     """What happened after each "no": respected, pressured, punished or left unanswered."""
+    boundaries = report.sections.get("boundaries") or []
+    if len(boundaries) > BOUNDARY_FINDINGS:
+        return _boundary_counts(boundaries)
     found = []
-    weights = {"punished": 0.9, "pressured": 0.6, "unanswered": 0.3, "respected": 0.2}
-    for b in report.sections.get("boundaries") or []:
+    for b in boundaries:
         response = b.get("response", "unanswered")
         by = b.get("by", "someone")
         text = {
@@ -263,12 +271,49 @@ def boundary_check(report: ConversationReport) -> list[Finding]:
             _finding(
                 "boundary_check",
                 text,
-                weights.get(response, 0.3),
+                BOUNDARY_WEIGHTS.get(response, 0.3),
                 [b["refusal"], *b.get("response_utterances", [])],
                 f"fixed weight for a '{response}' response",
             )
         )
     return found
+
+
+def _boundary_counts(boundaries: list[dict[str, Any]]) -> list[Finding]:
+    """The Boundary Check of many refusals: one finding per person and kind of response, the
+    most costly first, with every refusal and its replies as evidence."""
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    totals: Counter[str] = Counter()
+    for b in boundaries:
+        by = str(b.get("by", "someone"))
+        groups.setdefault((by, str(b.get("response", "unanswered"))), []).append(b)
+        totals[by] += 1
+    found = []
+    for (by, response), group in groups.items():
+        share = f"{len(group)} of the {totals[by]} times"
+        text = {
+            "respected": f"When {by} said no ({share}), the reply respected it.",
+            "pressured": f"When {by} said no ({share}), the reply pressed on the request.",
+            "punished": (
+                f"When {by} said no ({share}), the reply carried a cost (anger, guilt, threat "
+                "or withdrawal)."
+            ),
+            "unanswered": f"When {by} said no ({share}), nobody responded to it.",
+        }.get(response, f"When {by} said no ({share}), the response was {response}.")
+        gave_in = sum(1 for b in group if b.get("capitulated"))
+        if gave_in:
+            text += f" {by} later went along with the request {gave_in} of those times."
+        evidence = [u for b in group for u in (b["refusal"], *b.get("response_utterances", []))]
+        basis = (
+            f"fixed weight for a '{response}' response; {len(group)} refusals answered this "
+            f"way, counted together (more than {BOUNDARY_FINDINGS} refusals in the conversation)"
+        )
+        found.append(
+            _finding(
+                "boundary_check", text, BOUNDARY_WEIGHTS.get(response, 0.3), evidence, basis
+            )
+        )
+    return sorted(found, key=lambda f: -f.strength)
 
 
 def manipulation(report: ConversationReport) -> list[Finding]:

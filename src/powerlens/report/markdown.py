@@ -155,13 +155,19 @@ def _moves_section(report: ConversationReport) -> list[str]:
             )
             out.append(f"| {md_escape(p.name)} | {p.over} / {p.with_} / {p.to} | {acts or '–'} |")
         out.append("")
-    for row in rows:
+    counts, listed, left_out = moves_view.boundary_digest(rows)
+    out += [f"- Boundary check: {md_escape(line)}." for line in counts]
+    if counts and listed:
+        out.append("- Not respected, in order:")
+    for row in listed:
         answered = f" ({moves_view.turn_list(row.response_turns)})" if row.response_turns else ""
         gave_in = "; they later went along" if row.capitulated else ""
         out.append(
             f"- Boundary check: {md_escape(row.by)} said no at turn {row.turn}: "
             f"{row.response}{answered}{gave_in}."
         )
+    if left_out:
+        out.append(f"- … and {left_out} more not respected (the JSON report lists each).")
     if decided is not None:
         name, turns = decided
         out.append(f"- Plan enacted: {md_escape(name)}'s ({moves_view.turn_list(turns)}).")

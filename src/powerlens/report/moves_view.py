@@ -9,11 +9,17 @@ formats agree with the JSON; the HTML report has its own summary (``report.summa
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from powerlens.measures.moves.control import CONTROL_CATEGORIES
 from powerlens.model import ConversationReport
+
+BOUNDARY_LINES = 12
+"""Refusals listed one per line; past this (a long chat) each person's refusals are counted by
+how they were answered, and only those not respected are listed, this many."""
+TURNS_LISTED = 10
+"""Turn numbers written out in one list; the rest are counted ("and 40 more")."""
 
 RESPONSE_WORDS = {
     "respected": "respected",
@@ -96,6 +102,29 @@ def boundary_rows(report: ConversationReport) -> list[BoundaryRow]:
     return rows
 
 
+def boundary_digest(rows: list[BoundaryRow]) -> tuple[list[str], list[BoundaryRow], int]:
+    """For more than ``BOUNDARY_LINES`` refusals: a count line per person ("Ben said no 160
+    times: 140 respected, 15 pressed on ..."), the first refusals not respected, and how many
+    of those are left out. Fewer refusals: no count lines, every row, none left out."""
+    if len(rows) <= BOUNDARY_LINES:
+        return [], rows, 0
+    by_person: dict[str, Counter[str]] = defaultdict(Counter)
+    for row in rows:
+        by_person[row.by][row.response] += 1
+        by_person[row.by]["(went along)"] += row.capitulated
+    counts = []
+    for name, tally in by_person.items():
+        total = sum(n for k, n in tally.items() if k != "(went along)")
+        answers = ", ".join(
+            f"{tally[word]} {word}" for word in RESPONSE_WORDS.values() if tally[word]
+        )
+        gave_in = tally["(went along)"]
+        later = f"; went along afterwards {gave_in} times" if gave_in else ""
+        counts.append(f"{name} said no {total} times: {answers}{later}")
+    not_respected = [r for r in rows if r.response != RESPONSE_WORDS["respected"]]
+    return counts, not_respected[:BOUNDARY_LINES], max(0, len(not_respected) - BOUNDARY_LINES)
+
+
 def decision_line(report: ConversationReport) -> tuple[str, list[int]] | None:
     """Whose plan was enacted and the turns that put it forward and settled it, if any."""
     decision = report.sections.get("decision") or {}
@@ -112,4 +141,7 @@ def turn_list(turns: list[int] | tuple[int, ...]) -> str:
         return "no turn"
     if len(turns) == 1:
         return f"turn {turns[0]}"
+    if len(turns) > TURNS_LISTED:
+        listed = ", ".join(str(t) for t in turns[:TURNS_LISTED])
+        return f"turns {listed} and {len(turns) - TURNS_LISTED} more"
     return "turns " + ", ".join(str(t) for t in turns[:-1]) + f" and {turns[-1]}"

@@ -297,7 +297,11 @@ def moves_table(report: ConversationReport) -> Table | None:
 def boundary_view(report: ConversationReport) -> list[Text]:
     """The Boundary Check, one line per refusal, and whose plan was enacted."""
     lines = []
-    for row in moves_view.boundary_rows(report):
+    counts, rows, left_out = moves_view.boundary_digest(moves_view.boundary_rows(report))
+    lines += [Text(f"  boundary check: {line}") for line in counts]
+    if counts and rows:
+        lines.append(Text("  not respected, in order:"))
+    for row in rows:
         answered = f" ({moves_view.turn_list(row.response_turns)})" if row.response_turns else ""
         gave_in = "; they later went along" if row.capitulated else ""
         lines.append(
@@ -306,6 +310,8 @@ def boundary_view(report: ConversationReport) -> list[Text]:
                 f"{answered}{gave_in}"
             )
         )
+    if left_out:
+        lines.append(Text(f"  … and {left_out} more not respected (the JSON report lists each)"))
     decided = moves_view.decision_line(report)
     if decided is not None:
         name, turns = decided

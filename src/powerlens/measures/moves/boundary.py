@@ -11,7 +11,8 @@ it away, repeating the request, a command), else ``respected`` (accepting, askin
 adapting, or simply moving on), or ``unanswered`` when nobody replies. ``capitulated`` is true
 when, after a pressured or punished response, the refuser gives in within ``CAPITULATION_WINDOW``
 utterances ("fine, I'll go") without refusing again in that utterance; a change of mind after a
-respected refusal is not capitulation.
+respected refusal is not capitulation, nor is a yes to a new request the other side made after
+the pressure (a different plan, not the refused one).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from powerlens.measures.moves.structures import (
     STOP_WORDS,
     Turn,
     _previous_other,
+    is_request,
     next_other,
     refusal_hits,
 )
@@ -66,6 +68,12 @@ def response_kind(reply: Turn, request: Turn | None) -> str | None:
 RANK = {"punished": 3, "pressured": 2, "respected": 1}
 
 
+def _moves_on(turn: Turn, request: Turn | None) -> bool:
+    """The other side asks something new (a request that neither presses nor punishes): what
+    the refuser says yes to after it is that, not the refused request."""
+    return is_request(turn) and response_kind(turn, request) not in ("pressured", "punished")
+
+
 def boundaries(seq: list[Turn]) -> list[dict[str, Any]]:
     """The Boundary Check for every refusal in the conversation."""
     found: list[dict[str, Any]] = []
@@ -92,6 +100,8 @@ def boundaries(seq: list[Turn]) -> list[dict[str, Any]]:
         gave_in: str | None = None
         if response in ("pressured", "punished"):
             for later in seq[i + 1 : i + 1 + CAPITULATION_WINDOW]:
+                if later.utterance.speaker != refuser and _moves_on(later, request):
+                    break  # a new request of its own: a yes after it answers that one
                 if later.utterance.speaker != refuser or later.has("boundary"):
                     continue
                 if later.cues("boundary", "give_in") or later.cues("proposal", "accept"):
