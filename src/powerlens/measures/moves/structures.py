@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from powerlens.language import tokenize
+from powerlens.measures.moves.control import CONTROL_CATEGORIES
 from powerlens.measures.moves.detect import Hit, family_hits, signal_hits
 from powerlens.model import Utterance
 
@@ -41,19 +42,7 @@ STOP_WORDS = frozenset(
         "will not no yes come on now",
     )
 )
-CONTROL_SUBTYPES = frozenset(
-    {
-        "command",
-        "dismissing",
-        "monitoring",
-        "isolation",
-        "economic_control",
-        "intimidation",
-        "deciding_for_another",
-        "degradation",
-        "regulating_everyday_life",
-    }
-)
+CONTROL_SUBTYPES = frozenset({"command", "dismissing", *CONTROL_CATEGORIES})
 """Power-over subtypes that impose (a reply carrying one presses on a refusal)."""
 PUNISHING_CONTROL = frozenset({"intimidation", "degradation"})
 """Power-over subtypes that, in a reply to a refusal, punish it."""
