@@ -67,7 +67,8 @@ CONDITION = re.compile(
         r"|{B}(?:(?:fine|ok|right|well|so|alright)[\s,]+)?then\b"
         r"|\b{YOU}\s+(?:\w+\s+){1,6}?(?:and|n|&)\s+(?=(?:i'll|i will|i'm|i am|ill|im|you'll|"
         r"your|it'll|there'll|we're|the)\b)"
-        r"|{S}{VB}\b[^.?!]{0,50}?\b(?:and|n)\s+(?=(?:see|you'll|i'll|i'm|ill|im|your|watch)\b)"
+        r"|{S}{VB}\b[^.?!]{0,50}?\b(?:and|n)\s+"
+        r"(?=(?:see|you'll|i'll|i'm|ill|im|your|watch|you won't|you will)\b)"
     ),
     re.IGNORECASE,
 )

@@ -115,6 +115,7 @@ class ControlRule:
     acts: frozenset[str]
     topics: frozenset[str]
     score: float
+    mark: str | None = None
 
     def takes(self, act: Act) -> bool:
         """The act is one this row reads (by act name, or by its rule's name)."""
@@ -140,9 +141,14 @@ def control_rules() -> tuple[ControlRule, ...]:
         category, acts, topics, score = fields
         if category not in CONTROL_CATEGORIES:
             raise ValueError(f"moves/control.tsv:{number}: unknown category {category!r}")
+        names, _, mark = acts.partition("@")
         rules.append(
             ControlRule(
-                category, frozenset(acts.split(",")), frozenset(topics.split(",")), float(score)
+                category,
+                frozenset(names.split(",")),
+                frozenset(topics.split(",")),
+                float(score),
+                mark or None,
             )
         )
     return tuple(rules)
@@ -187,8 +193,35 @@ on the timer you set")."""
 SOFTENING = frozenset({"care", "autonomy", "warmth", "practical"})
 """Marks that withdraw the control reading of a soft act (a demand, a question, a veiled
 threat): a reason of care or practical need, room left for the other's choice, warmth."""
+BACK_REFERENCES = frozenset({"acts.decision.backref"})
+"""Acts that point back to the speaker's say ("why are you at the gym when I told you not
+to?"): what they are about may come before them in the clause."""
 NEAR_ACTS = frozenset({"prohibition", "threat", "decision", "directive"})
 """Acts whose topic may sit in the clause before them ("Your mum's again? Don't go.")."""
+
+
+OFFER_SOFTENS = frozenset(
+    {
+        "acts.directive.imperative",
+        "acts.directive.command_list",
+        "acts.directive.ellipsis",
+        "acts.request.modal",
+        "acts.request.mind",
+        "acts.request.asked",
+        "acts.question",
+    }
+)
+"""Plain asks that an offer in the same message turns into a practical step ("send me your
+location, I'll come and get you"); "I want you to hand your wages over and I'll give you an
+allowance" keeps its reading."""
+
+
+def _offered(reading: Reading) -> bool:
+    """The speaker offers to do something for the other, and the message does not ask them to
+    stop work or study ("quit that job, I'll sort the money" is not an offer of help)."""
+    if not any(a.act == "offer" and a.target == "self" for a in reading.acts):
+        return False
+    return not any(t.rule == "about.work_stop" for t in reading.topics)
 
 
 def is_firm(act: Act) -> bool:
@@ -208,6 +241,8 @@ def _suppressed(reading: Reading, act: Act | None) -> bool:
         return False
     if "imposing" in marks and "autonomy" not in marks:
         return False
+    if act is not None and act.rule in OFFER_SOFTENS and _offered(reading):
+        return True  # "give me your card number and I'll book the tickets": the ask serves them
     return bool(marks & SOFTENING)
 
 
@@ -283,16 +318,30 @@ def _bare(reading: Reading, act: Act) -> bool:
 
 
 def _act_controls(reading: Reading, act: Act) -> list[Control]:
-    """The control acts one act makes with the topics of its clause (or the clause before)."""
-    clause_topics = [t for t in reading.topics_in(act.clause) if t.span[1] > act.span[0]]
+    """The control acts one act makes with the topics of its clause (or the clause before).
+
+    A row whose topics are ``else`` reads the act only when no row with a topic read it (a
+    decision about money is economic control; about nothing named, deciding for another)."""
+    clause_topics = [
+        t
+        for t in reading.topics_in(act.clause)
+        if t.span[1] > act.span[0] or act.rule in BACK_REFERENCES
+    ]
     before = (
         reading.topics_in(act.clause - 1)
         if act.clause and act.act in NEAR_ACTS and _bare(reading, act)
         else []
     )
-    found = []
+    found: list[Control] = []
+    fallback: list[Control] = []
     for rule in control_rules():
         if rule.topic_alone or not rule.takes(act):
+            continue
+        if rule.mark is not None and rule.mark not in reading.marks:
+            continue
+        if "else" in rule.topics:
+            score = round(rule.score * act.score, 3)
+            fallback.append(Control(rule.category, act.span, score, f"{act.rule}+else"))
             continue
         if "any" in rule.topics:
             topic_span, topic_name = act.span, "any"
@@ -307,6 +356,8 @@ def _act_controls(reading: Reading, act: Act) -> list[Control]:
         score = round(rule.score * act.score, 3)
         span = (min(act.span[0], topic_span[0]), max(act.span[1], topic_span[1]))
         found.append(Control(rule.category, span, score, f"{act.rule}+{topic_name}"))
+    if not any(f.rule.rsplit("+", 1)[1] != "any" for f in found):
+        found.extend(fallback)
     return found
 
 
