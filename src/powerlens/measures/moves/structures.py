@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from powerlens.language import tokenize
 from powerlens.measures.moves.detect import Hit, family_hits, signal_hits
@@ -84,6 +84,11 @@ def content_words(text: str) -> set[str]:
     }
 
 
+@lru_cache(maxsize=65536)
+def _shared_words(text: str) -> set[str]:
+    return content_words(text)
+
+
 @dataclass
 class Turn:
     """One utterance with the matches found in it: signal ``hits`` and, per family, every
@@ -101,8 +106,9 @@ class Turn:
 
     @cached_property
     def words(self) -> set[str]:
-        """Content words of the utterance (``content_words``), computed once."""
-        return content_words(self.utterance.text)
+        """Content words of the utterance (``content_words``), computed once per text: turns
+        with the same text share one set (read it, never change it)."""
+        return _shared_words(self.utterance.text)
 
     def has(self, family: str, label: str | None = None) -> bool:
         """True when a match of ``family`` (and ``label``) fired here."""

@@ -156,11 +156,19 @@ def flagged_turns(scored: Scored, texts: list[str], mix: float, threshold: float
     """Turns with a signal at the default threshold: a strong rule, or model evidence at the
     operating point (not for turns that quote others or talk about manipulation)."""
     evidence = turn_evidence(scored, mix)
+    quiet: dict[str, bool] = {}  # (chats repeat messages: each text checked once)
     return [
         any(r.score >= DEFAULT_THRESHOLD for r, _ in found)
-        or (e >= threshold and not model_quiet(text))
+        or (e >= threshold and not _quiet(quiet, text))
         for e, found, text in zip(evidence, scored.rules, texts, strict=True)
     ]
+
+
+def _quiet(seen: dict[str, bool], text: str) -> bool:
+    found = seen.get(text)
+    if found is None:
+        found = seen[text] = model_quiet(text)
+    return found
 
 
 def stack_features(
