@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
 from powerlens.language import tokenize
-from powerlens.measures.moves.detect import Hit, family_hits, signal_hits
+from powerlens.measures.moves.detect import Hit, family_hits, match_families, signal_hits
 from powerlens.model import Utterance
 
 RESPONSE_TURNS = 3
@@ -122,9 +122,14 @@ class Turn:
 def turns(utterances: Sequence[Utterance]) -> list[Turn]:
     """Each utterance with its signal matches and reply cues."""
     result = []
+    # Matched once per distinct text, remembered only while the turns live (a global cache
+    # would keep a long history's matches alive through every later measure).
+    seen: dict[str, dict[str, list[Hit]]] = {}
     for utterance in utterances:
-        found = family_hits(utterance.text)
-        result.append(Turn(utterance, signal_hits(found), found))
+        found = seen.get(utterance.text)
+        if found is None:
+            found = seen[utterance.text] = match_families(utterance.text)
+        result.append(Turn(utterance, signal_hits(found), found))  # (hits: the turn's own)
     return result
 
 

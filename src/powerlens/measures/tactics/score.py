@@ -130,10 +130,12 @@ def score_conversation(
     u, t0 = model.head("utterance"), model.head(LABELS[0])
     heads = [model.head(h) for h in DIALOGUE_HEADS]
     dt0 = model.head("dialogue:" + LABELS[0])
-    turns = out[:m][np.asarray(kinds, dtype=np.intp)]
+    # Turns with the same text share their logits (the lists are read, never changed).
+    utterance = out[:m, u].tolist()
+    technique = out[:m, t0 : t0 + k].tolist()
     return Scored(
-        utterance_logits=turns[:, u].tolist(),
-        technique_logits=turns[:, t0 : t0 + k].tolist(),
+        utterance_logits=[utterance[i] for i in kinds],
+        technique_logits=[technique[i] for i in kinds],
         rules=hits,
         spans=spans,
         window_logits=out[m:, heads].tolist(),
