@@ -84,7 +84,7 @@ def content_words(text: str) -> set[str]:
     }
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=4096)  # (the repeated short messages; kept small: it outlives the turns)
 def _shared_words(text: str) -> set[str]:
     return content_words(text)
 
