@@ -217,8 +217,14 @@ def family_hits(text: str) -> dict[str, list[Hit]]:
     """Per family, the matches of every label (signals and reply cues) that survive the checks.
 
     The overlap filter compares hits of one label only, so filtering this by label gives the
-    same hits as matching that label alone.
+    same hits as matching that label alone. Remembered for the last texts asked about
+    (``match_families`` does the same without remembering).
     """
+    return match_families(text)
+
+
+def match_families(text: str) -> dict[str, list[Hit]]:
+    """``family_hits`` of ``text``, not remembered (for a caller that keeps its own)."""
     norm = normalise(text)
     every, family_of = _all_rules()
     found = reading_hits(read(text))
@@ -226,7 +232,10 @@ def family_hits(text: str) -> dict[str, list[Hit]]:
         family = family_of[id(rule)]
         if _keep(rule, norm, span[0]):
             found[family].append(Hit(family, rule.label, rule.subtype, span, rule.score, rule.name))
-    return {family: _dedupe(found_hits) for family, found_hits in found.items()}
+    return {  # (a list of fewer than two hits is fresh here and has nothing to dedupe)
+        family: found_hits if len(found_hits) < 2 else _dedupe(found_hits)
+        for family, found_hits in found.items()
+    }
 
 
 def signal_hits(by_family: dict[str, list[Hit]]) -> list[Hit]:

@@ -13,11 +13,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from powerlens.language import tokenize
 from powerlens.measures.moves.control import CONTROL_CATEGORIES
-from powerlens.measures.moves.detect import Hit, family_hits, signal_hits
+from powerlens.measures.moves.detect import Hit, family_hits, match_families, signal_hits
 from powerlens.model import Utterance
 
 RESPONSE_TURNS = 3
@@ -73,6 +73,11 @@ def content_words(text: str) -> set[str]:
     }
 
 
+@lru_cache(maxsize=4096)  # (the repeated short messages; kept small: it outlives the turns)
+def _shared_words(text: str) -> set[str]:
+    return content_words(text)
+
+
 @dataclass
 class Turn:
     """One utterance with the matches found in it: signal ``hits`` and, per family, every
@@ -90,8 +95,9 @@ class Turn:
 
     @cached_property
     def words(self) -> set[str]:
-        """Content words of the utterance (``content_words``), computed once."""
-        return content_words(self.utterance.text)
+        """Content words of the utterance (``content_words``), computed once per text: turns
+        with the same text share one set (read it, never change it)."""
+        return _shared_words(self.utterance.text)
 
     def has(self, family: str, label: str | None = None) -> bool:
         """True when a match of ``family`` (and ``label``) fired here."""
@@ -105,9 +111,14 @@ class Turn:
 def turns(utterances: Sequence[Utterance]) -> list[Turn]:
     """Each utterance with its signal matches and reply cues."""
     result = []
+    # Matched once per distinct text, remembered only while the turns live (a global cache
+    # would keep a long history's matches alive through every later measure).
+    seen: dict[str, dict[str, list[Hit]]] = {}
     for utterance in utterances:
-        found = family_hits(utterance.text)
-        result.append(Turn(utterance, signal_hits(found), found))
+        found = seen.get(utterance.text)
+        if found is None:
+            found = seen[utterance.text] = match_families(utterance.text)
+        result.append(Turn(utterance, signal_hits(found), found))  # (hits: the turn's own)
     return result
 
 

@@ -99,33 +99,47 @@ def score_conversation(
 
     ``window`` is the window size in turns (default: the model's ``window.turns``).
     """
-    hits = [rule_hits(text, rules) for text in texts]
+    # Chats repeat messages ("ok", "lol"): each distinct turn is matched, featurised and
+    # scored once (``first[i]``: the index of turn i's text among the distinct ones).
+    first: dict[tuple[str, tuple[str, ...]], int] = {}
+    kinds = [
+        first.setdefault((text, tuple(words)), len(first))
+        for text, words in zip(texts, tokens, strict=True)
+    ]
+    distinct = list(first)
+    distinct_hits = [rule_hits(text, rules) for text, _ in distinct]
+    hits = [distinct_hits[i] for i in kinds]
     n = len(texts)
     k = len(LABELS)
     if model is None:
         return Scored([0.0] * n, [[0.0] * k] * n, hits, [(0, n)], [[0.0, 0.0]], [[0.0] * k])
     spans = windows(n, window or int(model.meta["window"]["turns"]))
-    buckets = [
-        turn_buckets(words, text, [r.label for r, _ in found])
-        for text, words, found in zip(texts, tokens, hits, strict=True)
+    distinct_buckets = [
+        turn_buckets(list(words), text, [r.label for r, _ in found])
+        for (text, words), found in zip(distinct, distinct_hits, strict=True)
     ]
-    # One pass: each turn on its own, then each window as one bag.
-    bags = list(buckets)
-    groups = list(range(n))
+    buckets = [distinct_buckets[i] for i in kinds]
+    # One pass: each distinct turn on its own, then each window as one bag.
+    m = len(distinct)
+    bags = list(distinct_buckets)
+    groups = list(range(m))
     for g, (start, end) in enumerate(spans):
         bags += buckets[start:end]
-        groups += [n + g] * (end - start)
-    out = _chunked_logits(model, bags, groups, n + len(spans))
+        groups += [m + g] * (end - start)
+    out = _chunked_logits(model, bags, groups, m + len(spans))
     u, t0 = model.head("utterance"), model.head(LABELS[0])
     heads = [model.head(h) for h in DIALOGUE_HEADS]
     dt0 = model.head("dialogue:" + LABELS[0])
+    # Turns with the same text share their logits (the lists are read, never changed).
+    utterance = out[:m, u].tolist()
+    technique = out[:m, t0 : t0 + k].tolist()
     return Scored(
-        utterance_logits=out[:n, u].tolist(),
-        technique_logits=out[:n, t0 : t0 + k].tolist(),
+        utterance_logits=[utterance[i] for i in kinds],
+        technique_logits=[technique[i] for i in kinds],
         rules=hits,
         spans=spans,
-        window_logits=out[n:, heads].tolist(),
-        window_technique_logits=out[n:, dt0 : dt0 + k].tolist(),
+        window_logits=out[m:, heads].tolist(),
+        window_technique_logits=out[m:, dt0 : dt0 + k].tolist(),
     )
 
 
@@ -144,11 +158,19 @@ def flagged_turns(scored: Scored, texts: list[str], mix: float, threshold: float
     """Turns with a signal at the default threshold: a strong rule, or model evidence at the
     operating point (not for turns that quote others or talk about manipulation)."""
     evidence = turn_evidence(scored, mix)
+    quiet: dict[str, bool] = {}  # (chats repeat messages: each text checked once)
     return [
         any(r.score >= DEFAULT_THRESHOLD for r, _ in found)
-        or (e >= threshold and not model_quiet(text))
+        or (e >= threshold and not _quiet(quiet, text))
         for e, found, text in zip(evidence, scored.rules, texts, strict=True)
     ]
+
+
+def _quiet(seen: dict[str, bool], text: str) -> bool:
+    found = seen.get(text)
+    if found is None:
+        found = seen[text] = model_quiet(text)
+    return found
 
 
 def stack_features(
@@ -287,21 +309,34 @@ __all__ = [
 
 CHUNK_GROUPS = 4096
 """Groups (turns or windows) scored per call: bounded memory on a history of any length."""
+CHUNK_FEATURES = 1 << 18
+"""Features (bucket entries) per call, at most (a group is never split): a window bag holds
+ten turns' features, and each feature takes a row of every head in the temporaries."""
 
 
 def _chunked_logits(
     model: TacticModel, bags: list[list[int]], groups: list[int], n_groups: int
 ) -> npt.NDArray[np.float32]:
-    """``model.group_logits`` over consecutive runs of at most ``CHUNK_GROUPS`` groups (bags are
-    in order of group), so the temporary matrices stay small; the result is the same."""
+    """``model.group_logits`` over consecutive runs of at most ``CHUNK_GROUPS`` groups and
+    about ``CHUNK_FEATURES`` features (bags are in order of group), so the temporary matrices
+    stay small; the result is the same (each group's row is computed from its bags alone)."""
     parts = []
     start = 0
-    for first in range(0, n_groups, CHUNK_GROUPS):
-        last = min(n_groups, first + CHUNK_GROUPS)
+    first = 0
+    while first < n_groups:
         end = start
-        while end < len(groups) and groups[end] < last:
-            end += 1
+        size = 0
+        last = first
+        while last < n_groups and last - first < CHUNK_GROUPS:
+            stop = end
+            grown = size
+            while stop < len(groups) and groups[stop] == last:
+                grown += len(bags[stop])
+                stop += 1
+            if grown > CHUNK_FEATURES and last > first:
+                break
+            end, size, last = stop, grown, last + 1
         local = [g - first for g in groups[start:end]]
         parts.append(model.group_logits(bags[start:end], local, last - first))
-        start = end
+        start, first = end, last
     return np.concatenate(parts) if parts else model.group_logits([], [], 0)
