@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from powerlens.corpus import codec
+from powerlens.corpus.columnar import ColumnarPartition, analyse_columns
 from powerlens.corpus.columns import read_partition
 from powerlens.corpus.partitions import Partition, conversations
 from powerlens.corpus.signals import SignalSink
@@ -170,8 +171,13 @@ def run_partition(job: Job) -> dict[str, Any]:
         "rejections": [],
     }
     sink = SignalSink(signals_dir(job.out) / f"part-{part.key}.parquet")
+    columnar = None
+    if not (bulk is not None and len(measures) == 1):
+        columnar = analyse_columns(part, job.measures, job.options, bulk)
     if bulk is not None and len(measures) == 1:
         partials[bulk.name] = _bulk_only(job, bulk, sink, tally, meta, stats, skipped)
+    elif columnar is not None:
+        _take_columnar(job, columnar, partials, sink, tally, meta, stats, skipped)
     else:
         columns = UtteranceColumns()
         held: list[tuple[str, list[list[Signal] | None]]] = []
@@ -283,6 +289,37 @@ def _bulk_only(
     )
     _emit_echoes(sink, tally, done)
     return [_partial(done, job)]
+
+
+def _take_columnar(
+    job: Job,
+    found: ColumnarPartition,
+    partials: dict[str, list[Any]],
+    sink: SignalSink,
+    tally: SignalCounts,
+    meta: SpeakerMeta,
+    stats: dict[str, Any],
+    skipped: Counter[str],
+) -> None:
+    """A partition analysed over columns (``corpus.columnar``): its counts, partials and
+    signals, as the conversation-by-conversation loop records them."""
+    size = len(found.rows.columns)
+    stats["conversations"] += len(found.rows.columns.starts)
+    stats["utterances"] += size
+    stats["analysed"] += size
+    meta.meta = found.rows.meta
+    partials["talk"] = [found.talk.partial]
+    if found.skipped:
+        skipped["accommodation"] += found.skipped
+    if found.coordinated is not None:
+        partials["accommodation"] = [_partial(found.coordinated, job)]
+    signals = found.signals
+    sink.extend(signals)
+    for speaker, target, family in zip(
+        signals["speaker"], signals["target"], signals["family"], strict=True
+    ):
+        tally.speakers[(speaker, family)] += 1
+        tally.dyads[(speaker, target, family)] += 1
 
 
 def _partial(done: Coordinated, job: Job) -> AccommodationPartial:
