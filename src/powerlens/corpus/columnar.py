@@ -72,7 +72,7 @@ def analyse_columns(
                 reply_to_previous=options.reply_to_previous,
                 turns=turns,
             )
-            echoes = _echo_signals(coordinated, cols, conversation, row)
+            echoes = echo_signals(coordinated, cols, conversation, row)
             signals.append((echoes, families.index("accommodation")))
     return ColumnarPartition(rows, talk, coordinated, skipped, _in_order(signals))
 
@@ -132,15 +132,24 @@ def _talk_signals(cols: UtteranceColumns, talk: TalkColumns) -> tuple[Any, dict[
     }
 
 
-def _echo_signals(
-    done: Coordinated, cols: UtteranceColumns, conversation: Any, row: Any
+def echo_signals(
+    done: Coordinated,
+    cols: UtteranceColumns | None = None,
+    conversation: Any = None,
+    row: Any = None,
 ) -> tuple[Any, dict[str, list[Any]]]:
-    """The echoes as signal columns (rows and conversations of ``cols``)."""
+    """The echoes as signal columns, with each one's conversation: by default in the rows
+    and conversations ``coordinate`` was given, else in those of ``cols`` (``conversation``
+    and ``row`` map the batch's positions to them)."""
     found = done.found
     n = len(found)
     spans, scores, subtypes = echo_fields(done)
-    where = conversation[found.conversation] if n else np.zeros(0, np.int64)
-    reply, target = row[found.reply].tolist(), row[found.target].tolist()
+    if cols is None:
+        cols, where = done.columns, found.conversation
+        reply, target = found.reply.tolist(), found.target.tolist()
+    else:
+        where = conversation[found.conversation] if n else np.zeros(0, np.int64)
+        reply, target = row[found.reply].tolist(), row[found.target].tolist()
     ids, speakers, cids = cols.ids, cols.speakers, cols.conversation_ids
     return where, {
         "conversation_id": [cids[c] for c in where.tolist()],

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from powerlens.corpus import codec
-from powerlens.corpus.columnar import ColumnarPartition, analyse_columns
+from powerlens.corpus.columnar import ColumnarPartition, analyse_columns, echo_signals
 from powerlens.corpus.columns import read_partition
 from powerlens.corpus.partitions import Partition, conversations
 from powerlens.corpus.signals import SignalSink
@@ -41,7 +41,7 @@ from powerlens.measures.accommodation import (
     UtteranceColumns,
     coordinate,
 )
-from powerlens.measures.accommodation.columns import FAMILY, SOURCE, Coordinated, echo_fields
+from powerlens.measures.accommodation.columns import Coordinated
 from powerlens.model import Conversation, Signal
 
 SLIMMABLE = frozenset({"talk", "accommodation", "deference", "pronoun_status", "moves"})
@@ -313,13 +313,7 @@ def _take_columnar(
         skipped["accommodation"] += found.skipped
     if found.coordinated is not None:
         partials["accommodation"] = [_partial(found.coordinated, job)]
-    signals = found.signals
-    sink.extend(signals)
-    for speaker, target, family in zip(
-        signals["speaker"], signals["target"], signals["family"], strict=True
-    ):
-        tally.speakers[(speaker, family)] += 1
-        tally.dyads[(speaker, target, family)] += 1
+    _emit_columns(sink, tally, found.signals)
 
 
 def _partial(done: Coordinated, job: Job) -> AccommodationPartial:
@@ -332,33 +326,18 @@ def _partial(done: Coordinated, job: Job) -> AccommodationPartial:
 
 def _emit_echoes(sink: SignalSink, tally: SignalCounts, done: Coordinated) -> None:
     """``_emit`` for every echo of a batch, from its columns (no ``Signal`` objects)."""
-    found, columns = done.found, done.columns
-    n = len(found)
-    if n == 0:
-        return
-    spans, scores, subtypes = echo_fields(done)
-    ids, names, conversations = columns.ids, columns.speakers, columns.conversation_ids
-    reply, target = found.reply.tolist(), found.target.tolist()
-    speakers = [names[i] for i in reply]
-    targets = [names[j] for j in target]
-    sink.extend(
-        {
-            "conversation_id": [conversations[c] for c in found.conversation.tolist()],
-            "utterance_id": [ids[i] for i in reply],
-            "speaker": speakers,
-            "target": targets,
-            "family": [FAMILY] * n,
-            "label": ["echo"] * n,
-            "subtype": subtypes,
-            "span_start": [a for a, _ in spans],
-            "span_end": [b for _, b in spans],
-            "score": scores,
-            "source": [SOURCE] * n,
-        }
-    )
-    for speaker, target_name in zip(speakers, targets, strict=True):
-        tally.speakers[(speaker, FAMILY)] += 1
-        tally.dyads[(speaker, target_name, FAMILY)] += 1
+    if len(done.found):
+        _emit_columns(sink, tally, echo_signals(done)[1])
+
+
+def _emit_columns(sink: SignalSink, tally: SignalCounts, signals: dict[str, list[Any]]) -> None:
+    """``_emit`` for signals given as columns (each has a target)."""
+    sink.extend(signals)
+    for speaker, target, family in zip(
+        signals["speaker"], signals["target"], signals["family"], strict=True
+    ):
+        tally.speakers[(speaker, family)] += 1
+        tally.dyads[(speaker, target, family)] += 1
 
 
 def _subset(columns: UtteranceColumns, chosen: list[int]) -> UtteranceColumns:
