@@ -26,6 +26,7 @@ from __future__ import annotations
 import gc
 import math
 from dataclasses import dataclass, field
+from itertools import repeat
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -94,23 +95,41 @@ def read_typical(part: Partition) -> TypicalRows | None:
             gc.enable()
 
 
-def _column(objs: list[dict[str, Any]], key: str) -> list[Any]:
-    """``obj.get(key)`` of every object, with ``itemgetter`` when every object has it."""
-    try:
+def _column(objs: list[dict[str, Any]], key: str, keys: _Keys) -> list[Any]:
+    """``obj.get(key)`` of every object: all None where no layout has the key, with
+    ``itemgetter`` where every layout has it."""
+    if key not in keys.some:
+        return [None] * len(objs)
+    if key in keys.every:
         return list(map(itemgetter(key), objs))
-    except KeyError:
-        return [o.get(key) for o in objs]
+    return list(map(dict.get, objs, repeat(key)))
+
+
+@dataclass
+class _Keys:
+    """The distinct key layouts of the rows, and the keys some or every row has."""
+
+    layouts: set[tuple[str, ...]]
+    some: frozenset[str]
+    every: frozenset[str]
+
+    @classmethod
+    def of(cls, objs: list[dict[str, Any]]) -> _Keys:
+        layouts = set(map(tuple, objs))
+        sets = [frozenset(layout) for layout in layouts]
+        return cls(layouts, frozenset().union(*sets), frozenset.intersection(*sets))
 
 
 def _typical(objs: list[Any], source: str) -> TypicalRows | None:
     """The rows as columns, or None if any is not typical (see the module)."""
     if set(map(type, objs)) != {dict}:
         return None
-    ids = _column(objs, "id")
-    speakers = _column(objs, "speaker")
-    texts = _column(objs, "text")
-    cids = _column(objs, "conversation_id")
-    replies = _column(objs, "reply_to")
+    keys = _Keys.of(objs)
+    ids = _column(objs, "id", keys)
+    speakers = _column(objs, "speaker", keys)
+    texts = _column(objs, "text", keys)
+    cids = _column(objs, "conversation_id", keys)
+    replies = _column(objs, "reply_to", keys)
     if not (
         set(map(type, ids)) == {str}
         and "" not in ids
@@ -126,7 +145,7 @@ def _typical(objs: list[Any], source: str) -> TypicalRows | None:
         and all(s == s.strip() for s in dict.fromkeys(speakers))
     ):
         return None
-    times = _times(objs)
+    times = _times(objs, keys)
     if times is None:
         return None
     if "" in replies:
@@ -135,17 +154,17 @@ def _typical(objs: list[Any], source: str) -> TypicalRows | None:
     conversation_ids = [cids[k] for k in starts]
     if len(set(conversation_ids)) != len(conversation_ids):
         return None  # a conversation reappears: the row reader reports it (PL123)
-    meta = _speaker_meta(objs, speakers, starts)
+    meta = _speaker_meta(objs, speakers, starts, keys)
     if meta is None:
         return None
     columns = UtteranceColumns(conversation_ids, starts, ids, speakers, texts, replies)
     return TypicalRows(columns, times[0], times[1], meta, source)
 
 
-def _times(objs: list[dict[str, Any]]) -> tuple[FloatArray, FloatArray] | None:
+def _times(objs: list[dict[str, Any]], keys: _Keys) -> tuple[FloatArray, FloatArray] | None:
     """Each row's start (``start``, else ``timestamp``) and end as the row reader reads
     them, NaN where absent; None where a value is not a finite number."""
-    stamps, raw, ends = _column(objs, "timestamp"), _column(objs, "start"), _column(objs, "end")
+    stamps, raw, ends = (_column(objs, k, keys) for k in ("timestamp", "start", "end"))
     if not (
         set(map(type, stamps)) <= _TIMES
         and set(map(type, raw)) <= _TIMES
@@ -170,16 +189,15 @@ def _first(a: Any, b: Any) -> Any:
 
 
 def _speaker_meta(
-    objs: list[dict[str, Any]], speakers: list[str], starts: list[int]
+    objs: list[dict[str, Any]], speakers: list[str], starts: list[int], layouts: _Keys
 ) -> dict[str, dict[str, Any]] | None:
     """Each speaker's ``speaker.*`` fields as the row reader's builder gives them: the values
     set by the end of the conversation the speaker first appears in, in the order they were
     set; None when two rows of a speaker disagree (the row reader reports it, PL124)."""
     order = dict.fromkeys(speakers)
-    layouts = set(map(tuple, objs))
     keys = [
         k
-        for k in dict.fromkeys(k for layout in layouts for k in layout)
+        for k in dict.fromkeys(k for layout in layouts.layouts for k in layout)
         if k.startswith("speaker.") and len(k) > 8
     ]
     if not keys:
@@ -190,7 +208,7 @@ def _speaker_meta(
     conversation_end = bounds[np.searchsorted(bounds, np.arange(n), "right")]
     set_at: dict[str, list[tuple[int, int, str, Any]]] = {name: [] for name in order}
     for key in keys:
-        values = _column(objs, key)
+        values = _column(objs, key, layouts)
         at = _first_values(speakers, values, first_row)
         if at is None:
             return None
@@ -204,15 +222,11 @@ def _first_values(
     speakers: list[str], values: list[Any], first_row: dict[str, int]
 ) -> dict[str, tuple[int, Any]] | None:
     """Each speaker's first non-null value and its row; None when a later one differs."""
-    if None not in values:
-        try:
-            pairs = dict.fromkeys(zip(speakers, values, strict=True))
-        except TypeError:  # a list or an object: compared row by row below
-            pass
-        else:
-            if len(pairs) != len(first_row):
-                return None
-            return {name: (first_row[name], value) for name, value in pairs}
+    if None not in values:  # every row has a value: the first of each speaker's, all equal
+        first = dict(zip(reversed(speakers), reversed(values), strict=True))
+        if list(map(first.__getitem__, speakers)) != values:
+            return None
+        return {name: (first_row[name], value) for name, value in first.items()}
     at: dict[str, tuple[int, Any]] = {}
     for row, (name, value) in enumerate(zip(speakers, values, strict=True)):
         if value is None:
