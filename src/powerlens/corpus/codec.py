@@ -117,7 +117,18 @@ def _hashable(key: Any) -> Any:
     return tuple(_hashable(k) for k in key) if isinstance(key, list) else key
 
 
+_CLASSES: dict[str, Any] = {}
+
+
 def _dataclass(name: str) -> Any:
+    """The powerlens dataclass a tag names (checked once per tag)."""
+    found = _CLASSES.get(name)
+    if found is None:
+        found = _CLASSES[name] = _find_dataclass(name)
+    return found
+
+
+def _find_dataclass(name: str) -> Any:
     module_name, _, qualname = name.partition(":")
     if not module_name.startswith(_ALLOWED_PREFIX):
         raise ValueError(f"refusing to build {name!r}: only powerlens types are read back")

@@ -172,16 +172,24 @@ def _times(objs: list[dict[str, Any]], keys: _Keys) -> tuple[FloatArray, FloatAr
     ):
         return None
     try:
-        start = np.array(
-            [math.nan if s is None else s for s in map(_first, raw, stamps)], np.float64
-        )
-        end = np.array([math.nan if e is None else e for e in ends], np.float64)
-        checked = np.array([math.nan if s is None else s for s in stamps], np.float64)
+        start = _seconds(list(map(_first, raw, stamps)))
+        end = _seconds(ends)
+        checked = _seconds(stamps)
     except OverflowError:
         return None
     if np.isinf(start).any() or np.isinf(end).any() or np.isinf(checked).any():
         return None
     return start, end
+
+
+def _seconds(values: list[Any]) -> FloatArray:
+    """Numbers (or None) as float64, NaN for None (raises ``OverflowError`` past float)."""
+    absent = values.count(None)
+    if absent == len(values):
+        return np.full(len(values), math.nan)
+    if not absent:
+        return np.array(values, np.float64)
+    return np.array([math.nan if v is None else v for v in values], np.float64)
 
 
 def _first(a: Any, b: Any) -> Any:

@@ -84,7 +84,14 @@ class SignalTally:
 
     def combine(self, a: SignalCounts, b: SignalCounts) -> SignalCounts:
         """Add both tallies."""
-        return SignalCounts(a.speakers + b.speakers, a.dyads + b.dyads)
+        return SignalCounts(_added(a.speakers, b.speakers), _added(a.dyads, b.dyads))
+
+
+def _added(a: Counter[Any], b: Counter[Any]) -> Counter[Any]:
+    """``a + b`` for counts that are all positive (the same keys, in the same order)."""
+    out = a.copy()
+    out.update(b)
+    return out
 
 
 @dataclass
