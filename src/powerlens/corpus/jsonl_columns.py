@@ -95,6 +95,11 @@ def read_typical(part: Partition) -> TypicalRows | None:
             gc.enable()
 
 
+def filled_strings(values: list[Any]) -> bool:
+    """Whether every value is a string and none is empty."""
+    return set(map(type, values)) == {str} and "" not in values
+
+
 def _column(objs: list[dict[str, Any]], key: str, keys: _Keys) -> list[Any]:
     """``obj.get(key)`` of every object: all None where no layout has the key, with
     ``itemgetter`` where every layout has it."""
@@ -131,14 +136,7 @@ def _typical(objs: list[Any], source: str) -> TypicalRows | None:
     cids = _column(objs, "conversation_id", keys)
     replies = _column(objs, "reply_to", keys)
     if not (
-        set(map(type, ids)) == {str}
-        and "" not in ids
-        and set(map(type, speakers)) == {str}
-        and "" not in speakers
-        and set(map(type, texts)) == {str}
-        and "" not in texts
-        and set(map(type, cids)) == {str}
-        and "" not in cids
+        all(map(filled_strings, (ids, speakers, texts, cids)))
         and set(map(type, replies)) <= _REPLIES
         and max(map(len, texts)) <= budgets.current().utterance_chars
         and not any(map(str.isspace, texts))
