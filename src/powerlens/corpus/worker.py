@@ -10,7 +10,9 @@ The accommodation family runs in bulk: its conversations are gathered into colum
 and counted once per partition (``measures.accommodation.coordinate``), and when it runs alone
 the partition is read straight into columns (``corpus.columns``); the other families' signals
 of a partition are then held until its echoes are known, so the signals file keeps the order
-of the conversation-by-conversation loop.
+of the conversation-by-conversation loop. When the families are talk (and accommodation) and
+the partition's rows are all typical interchange rows, the whole partition is analysed over
+columns instead (``corpus.columnar``), with the same results.
 
 Slimming keeps a corpus's memory to its per-speaker and per-dyad aggregates. It is applied
 only to families whose ``finalize`` does not read the evidence lists (``SLIMMABLE``) or that
@@ -178,12 +180,9 @@ def run_partition(job: Job) -> dict[str, Any]:
         "rejections": [],
     }
     sink = SignalSink(signals_dir(job.out) / f"part-{part.key}.parquet")
-    columnar = None
-    if not (bulk is not None and len(measures) == 1):
-        columnar = analyse_columns(part, job.measures, job.options, bulk)
     if bulk is not None and len(measures) == 1:
         partials[bulk.name] = _bulk_only(job, bulk, sink, tally, meta, stats, skipped)
-    elif columnar is not None:
+    elif (columnar := analyse_columns(part, job.measures, job.options, bulk)) is not None:
         _take_columnar(job, columnar, partials, sink, tally, meta, stats, skipped)
     else:
         columns = UtteranceColumns()
