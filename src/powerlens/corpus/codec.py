@@ -42,7 +42,7 @@ def encode(value: Any) -> Any:
             return {"__t": list(value)}
         return {"__t": [encode(v) for v in value]}
     if kind is Counter:
-        return {"__c": [[encode(k), encode(v)] for k, v in value.items()]}
+        return {"__c": [[_plain(k), _plain(v)] for k, v in value.items()]}
     if kind is dict:
         if all(type(k) is str and not k.startswith("__") for k in value):
             return {k: encode(v) for k, v in value.items()}
@@ -59,14 +59,31 @@ def encode(value: Any) -> Any:
     if isinstance(value, np.generic):
         return value.item()
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        cls = type(value)
-        return {
-            "__dc": f"{cls.__module__}:{cls.__qualname__}",
-            "fields": {f.name: encode(getattr(value, f.name)) for f in dataclasses.fields(value)},
-        }
+        tag, names = _FIELDS.get(kind) or _fields(kind)
+        return {"__dc": tag, "fields": {name: _plain(getattr(value, name)) for name in names}}
     if hasattr(value, "items"):  # mappingproxy and other read-only mappings
         return {"__m": [[encode(k), encode(v)] for k, v in value.items()]}
     raise TypeError(f"cannot store a {kind.__name__} in a partial file")
+
+
+_FIELDS: dict[type, tuple[str, tuple[str, ...]]] = {}
+
+
+def _fields(cls: type) -> tuple[str, tuple[str, ...]]:
+    """A dataclass's tag and field names, looked up once per class."""
+    found = (f"{cls.__module__}:{cls.__qualname__}", tuple(f.name for f in dataclasses.fields(cls)))
+    _FIELDS[cls] = found
+    return found
+
+
+def _plain(value: Any) -> Any:
+    """``encode(value)``, a scalar without the call."""
+    return value if type(value) in _SCALARS else encode(value)
+
+
+def _tree(tree: Any) -> Any:
+    """``decode(tree)``, a scalar without the call."""
+    return tree if type(tree) in _SCALARS else decode(tree)
 
 
 def decode(tree: Any) -> Any:
@@ -81,7 +98,7 @@ def decode(tree: Any) -> Any:
             return tuple(items)
         return tuple(decode(v) for v in items)
     if "__c" in tree:
-        return Counter({decode(k): decode(v) for k, v in tree["__c"]})
+        return Counter({_tree(k): _tree(v) for k, v in tree["__c"]})
     if "__m" in tree:
         return {_hashable(decode(k)): decode(v) for k, v in tree["__m"]}
     if "__nd" in tree:
@@ -92,7 +109,7 @@ def decode(tree: Any) -> Any:
         return np.asarray(tree["data"], dtype=np.dtype(tree["__nd"])).reshape(tree["shape"])
     if "__dc" in tree:
         cls = _dataclass(tree["__dc"])
-        return cls(**{name: decode(v) for name, v in tree["fields"].items()})
+        return cls(**{name: _tree(v) for name, v in tree["fields"].items()})
     return {k: decode(v) for k, v in tree.items()}
 
 
@@ -100,7 +117,18 @@ def _hashable(key: Any) -> Any:
     return tuple(_hashable(k) for k in key) if isinstance(key, list) else key
 
 
+_CLASSES: dict[str, Any] = {}
+
+
 def _dataclass(name: str) -> Any:
+    """The powerlens dataclass a tag names (checked once per tag)."""
+    found = _CLASSES.get(name)
+    if found is None:
+        found = _CLASSES[name] = _find_dataclass(name)
+    return found
+
+
+def _find_dataclass(name: str) -> Any:
     module_name, _, qualname = name.partition(":")
     if not module_name.startswith(_ALLOWED_PREFIX):
         raise ValueError(f"refusing to build {name!r}: only powerlens types are read back")

@@ -37,6 +37,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
+from powerlens.corpus.jsonl_columns import filled_strings
 from powerlens.corpus.partitions import Partition, conversations
 from powerlens.measures.accommodation import NO_TURNS, Turns, UtteranceColumns
 from powerlens.model import Conversation, Rejection, Utterance
@@ -258,15 +259,8 @@ class ConvokitColumns:
         metas = _column(objs, "meta")
         stamps = _column(objs, "timestamp")
         if not (
-            set(map(type, ids)) == {str}
-            and "" not in ids
-            and set(map(type, speakers)) == {str}
-            and "" not in speakers
-            and set(map(type, texts)) == {str}
-            and "" not in texts
+            all(map(filled_strings, (ids, speakers, texts, cids)))
             and not any(map(str.isspace, texts))
-            and set(map(type, cids)) == {str}
-            and "" not in cids
             and set(map(type, replies)) <= _REPLIES
             and set(map(type, metas)) <= _METAS
             and not any(map(dict.__contains__, filter(None, metas), repeat(_END)))

@@ -167,11 +167,16 @@ def coordination_rows(
 def numeric_columns(rows: list[dict[str, Any]]) -> list[str]:
     """Columns (outside ``speaker.*``) whose every present value is a number."""
     seen: dict[str, bool] = {}
+    numbers: dict[type, bool] = {}
     for row in rows:
         for key, value in row.items():
-            if key == "speaker" or key.startswith("speaker.") or value is None:
+            if value is None or key == "speaker" or key.startswith("speaker."):
                 continue
-            seen[key] = seen.get(key, True) and _is_number(value)
+            kind = type(value)
+            number = numbers.get(kind)
+            if number is None:
+                number = numbers[kind] = _is_number(value)
+            seen[key] = seen.get(key, True) and number
     return [k for k, ok in seen.items() if ok]
 
 

@@ -10,7 +10,9 @@ The accommodation family runs in bulk: its conversations are gathered into colum
 and counted once per partition (``measures.accommodation.coordinate``), and when it runs alone
 the partition is read straight into columns (``corpus.columns``); the other families' signals
 of a partition are then held until its echoes are known, so the signals file keeps the order
-of the conversation-by-conversation loop.
+of the conversation-by-conversation loop. When the families are talk (and accommodation) and
+the partition's rows are all typical interchange rows, the whole partition is analysed over
+columns instead (``corpus.columnar``), with the same results.
 
 Slimming keeps a corpus's memory to its per-speaker and per-dyad aggregates. It is applied
 only to families whose ``finalize`` does not read the evidence lists (``SLIMMABLE``) or that
@@ -29,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from powerlens.corpus import codec
+from powerlens.corpus.columnar import ColumnarPartition, analyse_columns, echo_signals
 from powerlens.corpus.columns import read_partition
 from powerlens.corpus.partitions import Partition, conversations
 from powerlens.corpus.signals import SignalSink
@@ -40,7 +43,7 @@ from powerlens.measures.accommodation import (
     UtteranceColumns,
     coordinate,
 )
-from powerlens.measures.accommodation.columns import FAMILY, SOURCE, Coordinated, echo_fields
+from powerlens.measures.accommodation.columns import Coordinated
 from powerlens.model import Conversation, Signal
 
 SLIMMABLE = frozenset({"talk", "accommodation", "deference", "pronoun_status", "moves"})
@@ -83,7 +86,14 @@ class SignalTally:
 
     def combine(self, a: SignalCounts, b: SignalCounts) -> SignalCounts:
         """Add both tallies."""
-        return SignalCounts(a.speakers + b.speakers, a.dyads + b.dyads)
+        return SignalCounts(_added(a.speakers, b.speakers), _added(a.dyads, b.dyads))
+
+
+def _added(a: Counter[Any], b: Counter[Any]) -> Counter[Any]:
+    """``a + b`` for counts that are all positive (the same keys, in the same order)."""
+    out = a.copy()
+    out.update(b)
+    return out
 
 
 @dataclass
@@ -172,6 +182,8 @@ def run_partition(job: Job) -> dict[str, Any]:
     sink = SignalSink(signals_dir(job.out) / f"part-{part.key}.parquet")
     if bulk is not None and len(measures) == 1:
         partials[bulk.name] = _bulk_only(job, bulk, sink, tally, meta, stats, skipped)
+    elif (columnar := analyse_columns(part, job.measures, job.options, bulk)) is not None:
+        _take_columnar(job, columnar, partials, sink, tally, meta, stats, skipped)
     else:
         columns = UtteranceColumns()
         held: list[tuple[str, list[list[Signal] | None]]] = []
@@ -285,6 +297,31 @@ def _bulk_only(
     return [_partial(done, job)]
 
 
+def _take_columnar(
+    job: Job,
+    found: ColumnarPartition,
+    partials: dict[str, list[Any]],
+    sink: SignalSink,
+    tally: SignalCounts,
+    meta: SpeakerMeta,
+    stats: dict[str, Any],
+    skipped: Counter[str],
+) -> None:
+    """A partition analysed over columns (``corpus.columnar``): its counts, partials and
+    signals, as the conversation-by-conversation loop records them."""
+    size = len(found.rows.columns)
+    stats["conversations"] += len(found.rows.columns.starts)
+    stats["utterances"] += size
+    stats["analysed"] += size
+    meta.meta = found.rows.meta
+    partials["talk"] = [found.talk.partial]
+    if found.skipped:
+        skipped["accommodation"] += found.skipped
+    if found.coordinated is not None:
+        partials["accommodation"] = [_partial(found.coordinated, job)]
+    _emit_columns(sink, tally, found.signals)
+
+
 def _partial(done: Coordinated, job: Job) -> AccommodationPartial:
     """A partition's accommodation partial: its counts and the run's target threshold."""
     threshold = job.options.extra.get("coordination", {}).get("target_threshold")
@@ -295,33 +332,18 @@ def _partial(done: Coordinated, job: Job) -> AccommodationPartial:
 
 def _emit_echoes(sink: SignalSink, tally: SignalCounts, done: Coordinated) -> None:
     """``_emit`` for every echo of a batch, from its columns (no ``Signal`` objects)."""
-    found, columns = done.found, done.columns
-    n = len(found)
-    if n == 0:
-        return
-    spans, scores, subtypes = echo_fields(done)
-    ids, names, conversations = columns.ids, columns.speakers, columns.conversation_ids
-    reply, target = found.reply.tolist(), found.target.tolist()
-    speakers = [names[i] for i in reply]
-    targets = [names[j] for j in target]
-    sink.extend(
-        {
-            "conversation_id": [conversations[c] for c in found.conversation.tolist()],
-            "utterance_id": [ids[i] for i in reply],
-            "speaker": speakers,
-            "target": targets,
-            "family": [FAMILY] * n,
-            "label": ["echo"] * n,
-            "subtype": subtypes,
-            "span_start": [a for a, _ in spans],
-            "span_end": [b for _, b in spans],
-            "score": scores,
-            "source": [SOURCE] * n,
-        }
-    )
-    for speaker, target_name in zip(speakers, targets, strict=True):
-        tally.speakers[(speaker, FAMILY)] += 1
-        tally.dyads[(speaker, target_name, FAMILY)] += 1
+    if len(done.found):
+        _emit_columns(sink, tally, echo_signals(done)[1])
+
+
+def _emit_columns(sink: SignalSink, tally: SignalCounts, signals: dict[str, list[Any]]) -> None:
+    """``_emit`` for signals given as columns (each has a target)."""
+    sink.extend(signals)
+    for speaker, target, family in zip(
+        signals["speaker"], signals["target"], signals["family"], strict=True
+    ):
+        tally.speakers[(speaker, family)] += 1
+        tally.dyads[(speaker, target, family)] += 1
 
 
 def _subset(columns: UtteranceColumns, chosen: list[int]) -> UtteranceColumns:
