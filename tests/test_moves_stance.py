@@ -45,6 +45,26 @@ OVER = [
     ("Nobody asked you.", "degradation"),
     ("That's a stupid idea.", "degradation"),
     ("You're overreacting.", "degradation"),
+    # issue 14, round 4: written for these rules from the Duluth wheel, Stark (2007) and the
+    # Home Office statutory guidance (not from any challenge test half)
+    ("I need you to stop going round to your brother's.", "isolation"),
+    ("Your cousins are not coming here again.", "isolation"),
+    ("Isn't being with me enough for you?", "isolation"),
+    ("i want u to tell them ur not coming to the christening", "deciding_for_another"),
+    ("You can go on the course if I decide you can.", "deciding_for_another"),
+    ("A good husband would be home by six.", "regulating_everyday_life"),
+    ("Put it down. You've had your sugar for today.", "regulating_everyday_life"),
+    ("I expect you up at seven on Saturdays.", "regulating_everyday_life"),
+    ("Lights go off at eleven in this flat.", "regulating_everyday_life"),
+    ("wipe that eyeliner off before ur dad sees", "regulating_everyday_life"),
+    ("Stop being such a crybaby about it.", "degradation"),
+    ("Who would ever hire someone like you?", "degradation"),
+    ("if you know what's good for you, you'll drop it", "intimidation"),
+    ("I know where your sister lives.", "intimidation"),
+    ("one call from me and ur visa is gone", "intimidation"),
+    ("how would u like it if i showed everyone ur messages", "intimidation"),
+    ("do you want me to tell your boss about your little problem?", "intimidation"),
+    ("ur lucky i didnt hit u last night", "intimidation"),
 ]
 
 WITH = [
@@ -94,6 +114,11 @@ NOT_OVER = [
     "If you're cold, take my jacket.",
     "I'll take your coat.",
     "Pack your bags, we're going to Spain!",
+    "I'd hate for anything to happen to the cake before the party.",
+    "how would u like it if i made lasagne tonight",
+    "do you want me to tell your boss you'll be late?",
+    "Take that dress off the hanger, it'll look great with the boots.",
+    "I know people who'd love your art.",
 ]
 
 
@@ -116,3 +141,11 @@ def test_moves_stance_power_to(text: str) -> None:
 @pytest.mark.parametrize("text", NOT_OVER)
 def test_moves_stance_hard_negative_is_not_power_over(text: str) -> None:
     assert "power_over" not in labels(text, "stance")
+
+
+@pytest.mark.parametrize(
+    "text", ["I need you to stop by your mum's for the cake.", "I need you to grab a coffee."]
+)
+def test_moves_stance_a_plain_ask_is_no_control_act(text: str) -> None:
+    """'Stop by' is a visit, not 'stop'; food named beside a plain ask is no rule over eating."""
+    assert subtypes(text, "stance", "power_over") <= {"command"}

@@ -11,7 +11,7 @@ and "lol" thousands of times) and returns a ``Reading``:
   it or you're grounded", "then I'm selling your guitar") are read here with
   ``lexicons/acts/consequences.tsv``.
 - ``topics``: what each clause is about (``lexicons/acts/about.tsv``): surveillance,
-  whereabouts_contact, people, money_property, time_everyday, work_study, body.
+  whereabouts_contact, people, money_property, time_everyday, food, work_study, body.
 - ``names``: first names of people mentioned (for telling a third person from the addressee).
 
 Text is normalised first (``language.normalize``: chat spellings, stretched letters, names), so

@@ -180,10 +180,12 @@ FIRM_RULES = frozenset(
         "acts.dismissal.belittle2",
         "acts.dismissal.belittle3",
         "acts.decision.decided_for",
+        "acts.threat.expose",
     }
 )
 """Act rules whose control reading stands whatever the framing: explicit prohibitions,
-decisions taken for the other, threats of harm, insults. Threats stated with a listed
+decisions taken for the other, threats of harm or of exposure ("do you want me to tell your
+boss about your little problem?" is no offer), insults. Threats stated with a listed
 consequence are firm too (``consequence.*`` except the generic ``consequence.enforced``)."""
 SOFT_CONSEQUENCES = frozenset(
     {"consequence.enforced", "consequence.cost.things", "consequence.cost.out2"}
