@@ -55,7 +55,6 @@ OVER = [
     ("A good husband would be home by six.", "regulating_everyday_life"),
     ("Put it down. You've had your sugar for today.", "regulating_everyday_life"),
     ("I expect you up at seven on Saturdays.", "regulating_everyday_life"),
-    ("Lights go off at eleven in this flat.", "regulating_everyday_life"),
     ("wipe that eyeliner off before ur dad sees", "regulating_everyday_life"),
     ("Stop being such a crybaby about it.", "degradation"),
     ("Who would ever hire someone like you?", "degradation"),
@@ -65,6 +64,18 @@ OVER = [
     ("how would u like it if i showed everyone ur messages", "intimidation"),
     ("do you want me to tell your boss about your little problem?", "intimidation"),
     ("ur lucky i didnt hit u last night", "intimidation"),
+    ("I've put your name down for the night shift.", "deciding_for_another"),
+    ("I turned down the offer for you, it wasn't right.", "deciding_for_another"),
+    ("It's not your decision to make.", "deciding_for_another"),
+    ("i'll make the decisions in this house", "deciding_for_another"),
+    ("You'll do the course I pick.", "deciding_for_another"),
+    ("I want you to resign on Monday.", "economic_control"),
+    ("You can shower when I say.", "regulating_everyday_life"),
+    ("ur in bed by ten from now on", "regulating_everyday_life"),
+    ("Change your top, it's too low.", "regulating_everyday_life"),
+    ("Honestly, what use are you?", "degradation"),
+    ("Don't bother, you'll only mess it up like everything else.", "degradation"),
+    ("you should be grateful anyone puts up with you", "degradation"),
 ]
 
 WITH = [
@@ -119,6 +130,9 @@ NOT_OVER = [
     "do you want me to tell your boss you'll be late?",
     "Take that dress off the hanger, it'll look great with the boots.",
     "I know people who'd love your art.",
+    "I've put your name down for the raffle, hope that's ok!",
+    "Change your top if you're cold, there's a hoodie in the car.",
+    "It's your decision to make, I'll back you either way.",
 ]
 
 
@@ -144,8 +158,14 @@ def test_moves_stance_hard_negative_is_not_power_over(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["I need you to stop by your mum's for the cake.", "I need you to grab a coffee."]
+    "text",
+    [
+        "I need you to stop by your mum's for the cake.",
+        "I need you to grab a coffee.",
+        "I want you to enjoy the course you pick.",
+    ],
 )
 def test_moves_stance_a_plain_ask_is_no_control_act(text: str) -> None:
-    """'Stop by' is a visit, not 'stop'; food named beside a plain ask is no rule over eating."""
+    """'Stop by' is a visit, not 'stop'; food named beside a plain ask is no rule over eating; a
+    choice left to the other ('the course you pick') is no decision made for them."""
     assert subtypes(text, "stance", "power_over") <= {"command"}
