@@ -37,7 +37,7 @@ from powerlens.measures.base import Options, addressees
 from powerlens.measures.moves.boundary import boundaries
 from powerlens.measures.moves.detect import Hit
 from powerlens.measures.moves.plans import proposals
-from powerlens.measures.moves.sequence import carry_control, mark_resistance
+from powerlens.measures.moves.sequence import carry_control, mark_resistance, overrule_plans
 from powerlens.measures.moves.structures import Turn, refusal_hits, turns
 from powerlens.measures.moves_models import with_probability, with_threshold
 from powerlens.model import Conversation, MeasureResult, Signal
@@ -135,6 +135,9 @@ class Moves:
 
     def map(self, conversation: Conversation, tokens: Tokens, options: Options) -> MovesPartial:
         seq = turns(conversation.utterances)
+        negotiation = NEGOTIATION in conversation.context
+        if not negotiation:
+            overrule_plans(seq)
         carry_control(seq)
         mark_resistance(seq)
         partial = MovesPartial(conversations=1)
@@ -142,7 +145,6 @@ class Moves:
             partial.speakers[name] = dict.fromkeys(COUNTS, 0)
         apologies = _repeated_apologies(seq)
         targets = addressees([t.utterance.speaker for t in seq])
-        negotiation = NEGOTIATION in conversation.context
         for i, turn in enumerate(seq):
             target = targets[i]
             counted = refusal_hits(seq, i)

@@ -1,6 +1,6 @@
 """Readings that need the turns around an utterance: control carried on, and resistance.
 
-Two readings over the sequence, each one linear pass over the turns:
+Three readings over the sequence, each one linear pass over the turns:
 
 - **Control carried on** (Stark 2007: control is a pattern, pressed turn after turn): after a
   control act, the same speaker's next turns within ``CARRY_TURNS`` utterances that press on
@@ -13,6 +13,12 @@ Two readings over the sequence, each one linear pass over the turns:
   someone else, a turn that states the speaker's own contrary plan ("I'm going on Thursday",
   "i like this top tho") refuses it, even without a "no"; a turn that also gives in ("ok I'll
   stay in") does not.
+- **A plan overruled** (the Duluth wheel's "making all the big decisions"; Stark 2007): a
+  reply that opens by cancelling what the other has just said they will do ("I got into the
+  nursing course." / "Turn it down."; "I'm going to Meg's." / "No you're not.") is a control
+  act; its category is that of the plan's topic as a prohibition would read it (friends and
+  family: isolation; clothes, food, sleep: regulating everyday life; money: economic control),
+  else deciding for another. Read outside negotiations, where a counter is bargaining.
 
 Known limits: a pressing turn that names none of the category's topics and has no cue ("it was
 my dad's, Stan") is not read as carrying the control on; resistance is read from its form (a
@@ -24,7 +30,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from powerlens.language.acts import read
+from powerlens.language.acts import Act, read
 from powerlens.language.lexicon import load
 from powerlens.language.rules import Rule, find
 from powerlens.measures.moves.control import CONTROL_CATEGORIES, control_rules
@@ -40,6 +46,9 @@ ASKING_ACTS = frozenset({"directive", "prohibition", "threat", "question", "requ
 """Acts with which a turn about a control topic asks again ("Passcode as well.", "Who's the
 guy on the sofa?"); talk about the topic alone does not carry the control on."""
 DEMANDS = frozenset({"directive", "prohibition", "threat", "decision"})
+QUIET_MARKS = frozenset({"joke", "requested", "care", "autonomy", "warmth", "practical"})
+"""Marks with which a reply to a plan is no overruling ("don't go lol", "stay home if you're
+ill")."""
 
 
 @cache
@@ -149,3 +158,45 @@ def mark_resistance(seq: list[Turn]) -> None:
                 turn.hits.append(hit)
         if _demand(turn):
             recent.append((i, speaker))
+
+
+def _plan_category(plan: str) -> str:
+    """The control category a prohibition of ``plan`` would have, by the plan's topics."""
+    probe = Act("prohibition", "addressee", (0, 0), 0, 1.0, "sequence.overrule")
+    best, score = "deciding_for_another", 0.0
+    for rule in control_rules():
+        if rule.topic_alone or not rule.takes(probe) or {"any", "else"} & set(rule.topics):
+            continue
+        for topic in read(plan).topics:
+            if (topic.domain in rule.topics or topic.rule in rule.topics) and (
+                rule.score * topic.score > score
+            ):
+                best, score = rule.category, rule.score * topic.score
+    return best
+
+
+def _overrules(turn: Turn, before: Turn) -> Hit | None:
+    """The hit by which ``turn`` overrules the plan ``before`` states, if it does."""
+    text = turn.utterance.text
+    spans = [span for cue, span in find(_cues(), text) if cue.label == "overrule"]
+    if not spans or read(text).marks & QUIET_MARKS:
+        return None
+    plan = before.utterance.text
+    if not any(cue.label == "plan" for cue, _ in find(_cues(), plan)):
+        return None
+    category = _plan_category(plan)
+    return Hit("stance", "power_over", category, spans[0], 0.6, f"sequence.overrule.{category}")
+
+
+def overrule_plans(seq: list[Turn]) -> None:
+    """Add the control acts of replies that overrule the plan the other just stated (in place).
+
+    Only a turn with no control act of its own, right after another speaker's turn, is read.
+    """
+    for i in range(1, len(seq)):
+        turn, before = seq[i], seq[i - 1]
+        if before.utterance.speaker == turn.utterance.speaker or _controls(turn):
+            continue
+        hit = _overrules(turn, before)
+        if hit is not None:
+            turn.hits.append(hit)
