@@ -57,6 +57,12 @@ def _cues() -> tuple[Rule, ...]:
 
 
 @cache
+def _cues_of(label: str) -> tuple[Rule, ...]:
+    """The cues with one label (a small tuple: the overrule reading scans every turn)."""
+    return tuple(cue for cue in _cues() if cue.label == label)
+
+
+@cache
 def _category_topics() -> dict[str, frozenset[str]]:
     """For each control category, the topics (domains and topic rules) its rows read."""
     found: dict[str, set[str]] = {c: set() for c in CONTROL_CATEGORIES}
@@ -178,11 +184,13 @@ def _plan_category(plan: str) -> str:
 def _overrules(turn: Turn, before: Turn) -> Hit | None:
     """The hit by which ``turn`` overrules the plan ``before`` states, if it does."""
     text = turn.utterance.text
-    spans = [span for cue, span in find(_cues(), text) if cue.label == "overrule"]
+    # the overrule cues are anchored at the turn's start: a direct search fails at once on
+    # almost every turn, where the prefiltered ``find`` would first index the whole text
+    spans = [m.span() for cue in _cues_of("overrule") if (m := cue.pattern.search(text))]
     if not spans or read(text).marks & QUIET_MARKS:
         return None
     plan = before.utterance.text
-    if not any(cue.label == "plan" for cue, _ in find(_cues(), plan)):
+    if not any(find(_cues_of("plan"), plan)):
         return None
     category = _plan_category(plan)
     return Hit("stance", "power_over", category, spans[0], 0.6, f"sequence.overrule.{category}")
