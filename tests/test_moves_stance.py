@@ -76,6 +76,13 @@ OVER = [
     ("Honestly, what use are you?", "degradation"),
     ("Don't bother, you'll only mess it up like everything else.", "degradation"),
     ("you should be grateful anyone puts up with you", "degradation"),
+    ("You should spend less time with your family and more with me.", "isolation"),
+    ("I want you to unfriend all your exes.", "isolation"),
+    ("Your family doesn't care about you like I do.", "isolation"),
+    ("so ur choosing ur mates over me again", "isolation"),
+    ("Can't you just stay in with me instead of seeing your mates?", "isolation"),
+    ("i dont want ur brother round here anymore", "isolation"),
+    ("Your mum is not to come to the house.", "isolation"),
 ]
 
 WITH = [
@@ -133,6 +140,8 @@ NOT_OVER = [
     "I've put your name down for the raffle, hope that's ok!",
     "Change your top if you're cold, there's a hoodie in the car.",
     "It's your decision to make, I'll back you either way.",
+    "ur friends are lovely, they really care about u",
+    "I spend less time with them since the move.",
 ]
 
 
