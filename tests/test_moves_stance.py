@@ -172,9 +172,15 @@ def test_moves_stance_hard_negative_is_not_power_over(text: str) -> None:
         "I need you to stop by your mum's for the cake.",
         "I need you to grab a coffee.",
         "I want you to enjoy the course you pick.",
+        "I want you to leave your phone on the desk so it charges.",
+        "Don't ring your dad tonight, he's at the match with no signal. Text him instead.",
+        "I want you to send your payslip to HR, or they'll underpay you again.",
+        "want u to check in on grandad every day this week, hes been a bit low",
     ],
 )
 def test_moves_stance_a_plain_ask_is_no_control_act(text: str) -> None:
     """'Stop by' is a visit, not 'stop'; food named beside a plain ask is no rule over eating; a
-    choice left to the other ('the course you pick') is no decision made for them."""
+    choice left to the other ('the course you pick') is no decision made for them; a practical
+    reason ('so it charges', another way to reach the person, a third party's consequence) or
+    care for a third person keeps an ask about a phone, a parent or pay an ask."""
     assert subtypes(text, "stance", "power_over") <= {"command"}
