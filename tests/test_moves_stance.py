@@ -83,6 +83,20 @@ OVER = [
     ("Can't you just stay in with me instead of seeing your mates?", "isolation"),
     ("i dont want ur brother round here anymore", "isolation"),
     ("Your mum is not to come to the house.", "isolation"),
+    ("You'll wear what I've laid out for you.", "regulating_everyday_life"),
+    ("I don't want to see you in that skirt again.", "regulating_everyday_life"),
+    ("who said u could put the heating on?", "regulating_everyday_life"),
+    ("You've had enough to eat today.", "regulating_everyday_life"),
+    ("Go and wash that muck off your face.", "regulating_everyday_life"),
+    ("you only go to the gym when i say", "regulating_everyday_life"),
+    ("A wife doesn't go out drinking on a weeknight.", "regulating_everyday_life"),
+    ("I decide what time you go to bed.", "regulating_everyday_life"),
+    ("Your hair stays long. I like it that way.", "regulating_everyday_life"),
+    ("You'll sleep on the sofa until you learn.", "intimidation"),
+    ("ur mum must be so disappointed in u", "degradation"),
+    ("Is that really the best you can do? Pathetic.", "degradation"),
+    ("You were always the stupid one in your family.", "degradation"),
+    ("Don't cry, it makes you look even uglier.", "degradation"),
 ]
 
 WITH = [
@@ -142,6 +156,10 @@ NOT_OVER = [
     "It's your decision to make, I'll back you either way.",
     "ur friends are lovely, they really care about u",
     "I spend less time with them since the move.",
+    "You'll love what I've laid out for the picnic.",
+    "Go and wash the paint off your hands before tea, love.",
+    "Is that really the best price they could do? Pathetic.",
+    "Imagine being as lucky as you!",
 ]
 
 
