@@ -40,6 +40,11 @@ def _overruled(plan: str, reply: str, context: tuple[str, ...] = ()) -> set[str 
         ("im going to jades on saturday", "no ur not.", "deciding_for_another"),
         ("I'll just have one glass of wine.", "No you won't.", "regulating_everyday_life"),
         ("I'm meeting my sister for lunch tomorrow.", "Cancel it.", "isolation"),
+        (
+            "I was thinking of cutting my hair short.",
+            "Hmm. I want you to keep it long.",
+            "regulating_everyday_life",
+        ),
     ],
 )
 def test_a_reply_that_cancels_the_others_plan_is_a_control_act(
