@@ -97,6 +97,16 @@ OVER = [
     ("Is that really the best you can do? Pathetic.", "degradation"),
     ("You were always the stupid one in your family.", "degradation"),
     ("Don't cry, it makes you look even uglier.", "degradation"),
+    ("Stop crying or I'll give you something to cry about.", "intimidation"),
+    ("Drop the charges. You know what happens otherwise.", "intimidation"),
+    ("the dog wont be around much longer if u keep this up", "intimidation"),
+    ("I've got a knife in the kitchen, remember that.", "intimidation"),
+    ("Think about the kids before you do anything stupid.", "intimidation"),
+    ("push me one more time and see", "intimidation"),
+    ("u think im joking? try me", "intimidation"),
+    ("I know when you're alone.", "intimidation"),
+    ("i swear if u walk out that door", "intimidation"),
+    ("I'll call social services and tell them you're an unfit mother.", "intimidation"),
 ]
 
 WITH = [
@@ -160,6 +170,9 @@ NOT_OVER = [
     "Go and wash the paint off your hands before tea, love.",
     "Is that really the best price they could do? Pathetic.",
     "Imagine being as lucky as you!",
+    "I'll make you a cup of tea.",
+    "I kicked the ball so hard last time. Want to see what I do this time?",
+    "Keep your voice down, the baby's asleep.",
 ]
 
 
