@@ -107,6 +107,14 @@ OVER = [
     ("I know when you're alone.", "intimidation"),
     ("i swear if u walk out that door", "intimidation"),
     ("I'll call social services and tell them you're an unfit mother.", "intimidation"),
+    ("who'd want u anyway", "degradation"),
+    ("cant do anything right can u", "degradation"),
+    ("no wonder ur single", "degradation"),
+    ("god ur annoying", "degradation"),
+    ("whatever, ur too emotional to understand", "degradation"),
+    ("You'd be nothing without me.", "degradation"),
+    ("You disgust me.", "degradation"),
+    ("sure, because your opinion matters so much", "degradation"),
 ]
 
 WITH = [
@@ -173,6 +181,9 @@ NOT_OVER = [
     "I'll make you a cup of tea.",
     "I kicked the ball so hard last time. Want to see what I do this time?",
     "Keep your voice down, the baby's asleep.",
+    "ur lucky i even got tickets, they sold out in minutes",
+    "Look at you, you look amazing!",
+    "no wonder ur tired, u worked all weekend",
 ]
 
 
