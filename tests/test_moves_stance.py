@@ -115,6 +115,13 @@ OVER = [
     ("You'd be nothing without me.", "degradation"),
     ("You disgust me.", "degradation"),
     ("sure, because your opinion matters so much", "degradation"),
+    ("We're not having another baby. I've decided.", "deciding_for_another"),
+    ("You'll do what I've arranged.", "deciding_for_another"),
+    ("Your opinion doesn't come into it.", "deciding_for_another"),
+    ("I rang the school and said you won't be doing the trip.", "deciding_for_another"),
+    ("Who decided you could take on extra shifts?", "deciding_for_another"),
+    ("i'll be the one deciding where we live", "deciding_for_another"),
+    ("It's happening whether you like it or not.", "deciding_for_another"),
 ]
 
 WITH = [
@@ -184,6 +191,8 @@ NOT_OVER = [
     "ur lucky i even got tickets, they sold out in minutes",
     "Look at you, you look amazing!",
     "no wonder ur tired, u worked all weekend",
+    "We're not having another coffee, I've decided, we'll never sleep!",
+    "You'll do brilliantly, whatever you decide.",
 ]
 
 
