@@ -193,6 +193,7 @@ NOT_OVER = [
     "no wonder ur tired, u worked all weekend",
     "We're not having another coffee, I've decided, we'll never sleep!",
     "You'll do brilliantly, whatever you decide.",
+    "nobody bakes like you, save me a slice",
 ]
 
 
@@ -227,6 +228,7 @@ def test_moves_stance_hard_negative_is_not_power_over(text: str) -> None:
         "Don't ring your dad tonight, he's at the match with no signal. Text him instead.",
         "I want you to send your payslip to HR, or they'll underpay you again.",
         "want u to check in on grandad every day this week, hes been a bit low",
+        "I need you to stop running while your ankle is healing.",
     ],
 )
 def test_moves_stance_a_plain_ask_is_no_control_act(text: str) -> None:
