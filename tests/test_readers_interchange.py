@@ -82,6 +82,7 @@ def test_interchange_truncated_parquet_names_the_file() -> None:
         powerlens.load(DATA / "truncated.parquet")
     assert error.value.code == "PL126"
     assert "truncated.parquet" in str(error.value) and "Parquet" in str(error.value)
+    assert "\n" not in error.value.message and len(error.value.message) < 300
 
 
 def test_interchange_defaults_id_to_line_and_conversation_to_stem(write) -> None:  # type: ignore[no-untyped-def]

@@ -248,8 +248,9 @@ def test_web_stopping_the_server_leaves_no_worker_or_folder(how: str, tmp_path: 
         process.send_signal(getattr(signal, how))
         process.wait(timeout=15)
         assert time.monotonic() - began < 1.5  # no waiting out the grace period
-        assert wait_for(lambda: not any(alive(p) for p in below), 5)
-        assert wait_for(lambda: not list(scratch.iterdir()), 2)
+        # generous waits: the workers notice and clean up at once, a loaded machine is slow
+        assert wait_for(lambda: not any(alive(p) for p in below), 10)
+        assert wait_for(lambda: not list(scratch.iterdir()), 10)
         sock.close()
     finally:
         process.kill()

@@ -12,7 +12,7 @@ import re
 from functools import cache
 from importlib import resources
 
-from powerlens.language.prefilter import alternation, hole, skeletons, whole_group
+from powerlens.language.prefilter import alternation, hole, skeletons, structure, whole_group
 from powerlens.language.rules import Rule, lazy
 
 MACRO = re.compile(r"\{([A-Z][A-Za-z_]*)\}")
@@ -185,30 +185,10 @@ def skeleton(pattern: str) -> str:
 
 def top_level_alternatives(pattern: str) -> list[str]:
     """The branches of ``pattern``'s outermost alternation (one branch when it has none)."""
-    parts: list[str] = []
-    depth = 0
-    current: list[str] = []
-    escaped = in_class = False
-    for char in pattern:
-        if escaped:
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif in_class:
-            in_class = char != "]"
-        elif char == "[":
-            in_class = True
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif char == "|" and depth == 0:
-            parts.append("".join(current))
-            current = []
-            continue
-        current.append(char)
-    parts.append("".join(current))
-    return parts
+    bars = [i for i, char, depth in structure(pattern) if char == "|" and depth == 0]
+    starts = [0, *(i + 1 for i in bars)]
+    ends = [*bars, len(pattern)]
+    return [pattern[a:b] for a, b in zip(starts, ends, strict=True)]
 
 
 ANCHORS = ("{S}", "{B}")

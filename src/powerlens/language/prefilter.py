@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import cache, lru_cache
 from typing import Any, NamedTuple, overload
 
@@ -222,15 +222,12 @@ def skeletons(source: str, skeleton: str) -> None:
         _SKELETONS[source] = skeleton
 
 
-def whole_group(piece: str) -> bool:
-    """True when ``piece`` is one non-capturing group, ``(?:...)``, with no capturing group in
-    it (so it can stand in a pattern as one item)."""
-    if not piece.startswith("(?:") or _PARSER is None:
-        return False
+def structure(pattern: str) -> Iterator[tuple[int, str, int]]:
+    """``(index, char, depth)`` for each bracket and bar of ``pattern`` that is regex syntax (not
+    escaped, not in a character class); ``depth`` is the group nesting after the character."""
     depth = 0
     escaped = in_class = False
-    closed = -1  # where the first group closes
-    for index, char in enumerate(piece):
+    for index, char in enumerate(pattern):
         if escaped:
             escaped = False
         elif char == "\\":
@@ -239,13 +236,17 @@ def whole_group(piece: str) -> bool:
             in_class = char != "]"
         elif char == "[":
             in_class = True
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-            if depth == 0:
-                closed = index
-                break
+        elif char in "()|":
+            depth += {"(": 1, ")": -1, "|": 0}[char]
+            yield index, char, depth
+
+
+def whole_group(piece: str) -> bool:
+    """True when ``piece`` is one non-capturing group, ``(?:...)``, with no capturing group in
+    it (so it can stand in a pattern as one item)."""
+    if not piece.startswith("(?:") or _PARSER is None:
+        return False
+    closed = next((i for i, char, depth in structure(piece) if char == ")" and depth == 0), -1)
     if closed != len(piece) - 1:
         return False
     try:

@@ -314,11 +314,19 @@ def _parquet_rows(path: Path) -> Iterator[tuple[int, Any]]:
     except (OSError, ValueError, TypeError, NotImplementedError, ArrowException) as error:
         raise InputError(
             path,
-            f"is not a readable Parquet file ({error}).",
+            f"is not a readable Parquet file ({_first_line(error)}).",
             line=number + 1 if number else None,
             code="PL126",
             fix="check the file is complete (not truncated) and was written as Parquet.",
         ) from None
+
+
+def _first_line(error: Exception, limit: int = 200) -> str:
+    """The first line of a library's error, cut short: Arrow's messages can carry allocator
+    dumps and source locations that mean nothing to the person reading ours."""
+    lines = str(error).strip().splitlines() or [type(error).__name__]
+    first = lines[0]
+    return first if len(first) <= limit else first[: limit - 1] + "…"
 
 
 def _open_parquet(path: Path) -> Any:
