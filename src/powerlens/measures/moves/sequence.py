@@ -28,6 +28,7 @@ misread as a refusal.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 from powerlens.language.acts import Act, read
@@ -46,6 +47,8 @@ ASKING_ACTS = frozenset({"directive", "prohibition", "threat", "question", "requ
 """Acts with which a turn about a control topic asks again ("Passcode as well.", "Who's the
 guy on the sofa?"); talk about the topic alone does not carry the control on."""
 DEMANDS = frozenset({"directive", "prohibition", "threat", "decision"})
+SENTENCE_START = re.compile(r"[.!?]\s{1,2}(?=\S)")
+"""Where a later sentence of a turn starts (the overrule cues open a sentence)."""
 QUIET_MARKS = frozenset({"joke", "requested", "care", "autonomy", "warmth", "practical"})
 """Marks with which a reply to a plan is no overruling ("don't go lol", "stay home if you're
 ill")."""
@@ -58,8 +61,16 @@ def _cues() -> tuple[Rule, ...]:
 
 @cache
 def _cues_of(label: str) -> tuple[Rule, ...]:
-    """The cues with one label (a small tuple: the overrule reading scans every turn)."""
+    """The cues with one label."""
     return tuple(cue for cue in _cues() if cue.label == label)
+
+
+@cache
+def _overrule_scan() -> re.Pattern[str]:
+    """The overrule cues as one pattern: the reading looks at every turn, and one search of a
+    short anchored alternation costs far less than a prefiltered ``find`` or a search per cue."""
+    joined = "|".join(f"(?:{cue.pattern.pattern})" for cue in _cues_of("overrule"))
+    return re.compile(joined, re.IGNORECASE)
 
 
 @cache
@@ -184,16 +195,18 @@ def _plan_category(plan: str) -> str:
 def _overrules(turn: Turn, before: Turn) -> Hit | None:
     """The hit by which ``turn`` overrules the plan ``before`` states, if it does."""
     text = turn.utterance.text
-    # the overrule cues are anchored at the turn's start: a direct search fails at once on
-    # almost every turn, where the prefiltered ``find`` would first index the whole text
-    spans = [m.span() for cue in _cues_of("overrule") if (m := cue.pattern.search(text))]
-    if not spans or read(text).marks & QUIET_MARKS:
+    scan = _overrule_scan()
+    first = scan.match(text)  # the cues open a sentence: try only where sentences start
+    for start in SENTENCE_START.finditer(text) if first is None else ():
+        if (first := scan.match(text, start.end())) is not None:
+            break
+    if first is None or read(text).marks & QUIET_MARKS:
         return None
     plan = before.utterance.text
     if not any(find(_cues_of("plan"), plan)):
         return None
     category = _plan_category(plan)
-    return Hit("stance", "power_over", category, spans[0], 0.6, f"sequence.overrule.{category}")
+    return Hit("stance", "power_over", category, first.span(), 0.6, f"sequence.overrule.{category}")
 
 
 def overrule_plans(seq: list[Turn]) -> None:
