@@ -1,9 +1,12 @@
 """The definitions set (tests/data/challenge_defs) is well formed, split by its seed, and frozen.
 
-It checks the set, not powerlens: the fields and values of ``../challenge/README.md``'s schema
+Most of it checks the set: the fields and values of ``../challenge/README.md``'s schema
 (constants imported from ``test_challenge_suite``), twins in their control item's group and half,
 every category in all seven forms, every item in the half ``split.py``'s seeded rule gives it,
-and the test half's digest as ``FROZEN.md`` records it.
+and the test half's digest as ``FROZEN.md`` records it. The last test checks powerlens: floors on
+its reading of the frozen test half (issue 14, measured after round 4: recall 0.62 over 84
+control items, false alarms 0.08 over 78 benign items; the floors sit just past them to catch
+regressions; the goals are recall >= 0.85 and false alarms <= 0.05).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from collections import Counter
 from typing import Any
 
 from helpers import REPO
+from powerlens.validation.challenge import score_utterances
 from test_challenge_suite import ABOUT, ACTS, CATEGORIES, FORMS, STANCES, TARGETS
 
 DEFS = REPO / "tests" / "data" / "challenge_defs"
@@ -67,3 +71,10 @@ def test_halves_follow_the_seeded_rule_and_the_test_half_is_frozen() -> None:
     digest, name = block.split()
     assert name == "utterances.jsonl"
     assert split["frozen_digest"](DEFS / "utterances.jsonl") == digest
+
+
+def test_reading_of_the_frozen_test_half_keeps_its_floors() -> None:
+    result = score_utterances([i for i in ITEMS if i["half"] == "test"])
+    assert result["control_items"] == 84 and result["benign_items"] == 78
+    assert result["recall_all"] >= 0.61
+    assert result["false_alarm_rate"] <= 0.09

@@ -6,7 +6,9 @@ conversations flagged 0.06. Measured at the close of the speech-act work: recall
 alarms 0.17, control acts found 0.32, benign conversations flagged 0.00 (fewer false alarms,
 some recall lost). After the compositional round (offer-softening, back-references, evaluations
 of the person): recall 0.49, false alarms 0.16, control acts found 0.35, benign conversations
-flagged 0.00. Floors sit just past the latest figures to catch regressions; issue 14's goals are
+flagged 0.00. After round 4 (general rules for the weakest categories, a plan overruled):
+recall 0.53, false alarms 0.16, control acts found 0.39, benign conversations flagged 0.00.
+Floors sit just past the latest figures to catch regressions; issue 14's goals are
 recall >= 0.85 and false alarms <= 0.05. The dev half is for tuning and has no floor here.
 """
 
@@ -30,13 +32,13 @@ def test_half() -> dict[str, Any]:
 def test_validation_challenge_test_half_utterance_floors(test_half: dict[str, Any]) -> None:
     utterances = test_half["utterances"]
     assert utterances["control_items"] == 91 and utterances["benign_items"] == 167
-    assert utterances["recall_all"] >= 0.48
+    assert utterances["recall_all"] >= 0.52
     assert utterances["false_alarm_rate"] <= 0.17
 
 
 def test_validation_challenge_test_half_conversation_floors(test_half: dict[str, Any]) -> None:
     conversations = test_half["conversations"]
-    assert conversations["control_recall"] >= 0.34
+    assert conversations["control_recall"] >= 0.38
     assert conversations["benign_conversations_flagged"] <= 0.05
 
 
