@@ -15,6 +15,7 @@ growth ratio catches what this test cannot.
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import sys
 from collections.abc import Callable
@@ -125,3 +126,43 @@ def test_scaling_line_events_see_a_quadratic_loop() -> None:
     small = line_events(lambda: quadratic(SMALL)) / SMALL
     large = line_events(lambda: quadratic(LARGE)) / LARGE
     assert large > MAX_GROWTH * small
+
+
+def test_repeated_texts_share_one_token_list() -> None:
+    """Tokenising a chat tokenises each distinct text once: repeats share the list."""
+    from powerlens.language import tokenize
+
+    calls = 0
+
+    def counting(text: str) -> list[str]:
+        nonlocal calls
+        calls += 1
+        return tokenize(text)
+
+    texts = ["ok", "love you", "ok", "Ok", "love you", "ok"]
+    module = importlib.import_module("powerlens.language.tokenize")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(module, "tokenize", counting)
+        tokens = module.tokenize_conversation(texts)
+    assert tokens == [["ok"], ["love", "you"], ["ok"], ["ok"], ["love", "you"], ["ok"]]
+    assert calls == 3
+    assert tokens[0] is tokens[2] is tokens[5] and tokens[0] is not tokens[3]
+
+
+def test_analysis_pauses_the_collector_and_restores_it() -> None:
+    """The cyclic collector is off while a conversation is analysed, and back on after."""
+    import gc
+
+    from powerlens.analysis import collector_paused
+
+    seen: list[bool] = []
+    with collector_paused():
+        seen.append(gc.isenabled())
+    assert seen == [False] and gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()  # (left as the caller had it)
+    finally:
+        gc.enable()

@@ -471,6 +471,15 @@ def marks_of(text: str) -> frozenset[str]:
     return frozenset(rule.label for rule, _ in _scanner().find(_rules()[3], normalize(text).text))
 
 
+def forget() -> None:
+    """Drop the remembered readings of texts (``read``, topics, marks, clauses, and the
+    normalised texts): a family that has read a whole conversation calls it, so that a long
+    history's readings are not held through the families and the report that follow (they
+    are the same when read again)."""
+    for memo in (read, topics_of, marks_of, _clause_spans, normalize):
+        memo.cache_clear()
+
+
 def _trim(norm: Normalized, text: str, span: tuple[int, int]) -> tuple[int, int]:
     start, end = norm.original(*span)
     while start < end and text[start].isspace():

@@ -45,7 +45,21 @@ def token_spans(text: str) -> list[tuple[int, int]]:
 
 
 def tokenize_conversation(conversation: Conversation | Sequence[str]) -> Tokens:
-    """Tokenise every utterance of a conversation (or a list of texts) once."""
-    if isinstance(conversation, Conversation):
-        return [tokenize(u.text) for u in conversation.utterances]
-    return [tokenize(text) for text in conversation]
+    """Tokenise every utterance of a conversation (or a list of texts) once.
+
+    Utterances with the same text share one token list (chats repeat "ok" and "love you":
+    half the messages of a long history), so the lists are read, never changed.
+    """
+    texts = (
+        (u.text for u in conversation.utterances)
+        if isinstance(conversation, Conversation)
+        else conversation
+    )
+    seen: dict[str, list[str]] = {}
+    tokens = []
+    for text in texts:
+        words = seen.get(text)
+        if words is None:
+            words = seen[text] = tokenize(text)
+        tokens.append(words)
+    return tokens

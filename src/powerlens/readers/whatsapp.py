@@ -35,6 +35,7 @@ Utterance ids are ``<file stem>:<line>``.
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -247,8 +248,9 @@ def _message(
         return None
     return Utterance(
         id=f"{path.stem}:{record.line}",
-        speaker=name,
-        text=text,
+        # One string per distinct name and text (a long history repeats both: 7 MB at 64k).
+        speaker=sys.intern(name),
+        text=sys.intern(text),
         start=start,
         line=record.line,
         meta=meta,

@@ -35,7 +35,7 @@ from powerlens.language import Tokens
 from powerlens.language.prefilter import fold, needles
 from powerlens.measures.base import Options, addressees
 from powerlens.measures.moves.boundary import boundaries
-from powerlens.measures.moves.detect import Hit
+from powerlens.measures.moves.detect import Hit, forget
 from powerlens.measures.moves.plans import proposals
 from powerlens.measures.moves.sequence import carry_control, mark_resistance, overrule_plans
 from powerlens.measures.moves.structures import Turn, refusal_hits, turns
@@ -166,6 +166,7 @@ class Moves:
             tally["refusals_respected"] += entry["response"] == "respected"
         partial.proposals, decision = proposals(seq)
         partial.decisions = [decision]
+        forget()  # (this conversation's readings: 27 MB at 64k messages, not needed past here)
         return partial
 
     def combine(self, a: MovesPartial, b: MovesPartial) -> MovesPartial:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from powerlens.language.acts import Reading, read, scan_with
+from powerlens.language.acts import forget as forget_readings
 from powerlens.language.rules import Rule, discount, find, is_joke, load_rules
 from powerlens.measures.moves.control import (
     COMMANDS,
@@ -221,6 +222,13 @@ def family_hits(text: str) -> dict[str, list[Hit]]:
     (``match_families`` does the same without remembering).
     """
     return match_families(text)
+
+
+def forget() -> None:
+    """Drop the remembered matches and readings of texts (``family_hits``,
+    ``acts.forget``)."""
+    family_hits.cache_clear()
+    forget_readings()
 
 
 def match_families(text: str) -> dict[str, list[Hit]]:

@@ -25,7 +25,7 @@ import json
 import math
 import re
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -135,7 +135,7 @@ class TacticModel:
         return self.heads.index(name)
 
     def group_logits(
-        self, buckets: list[list[int]], groups: list[int], n_groups: int
+        self, buckets: Sequence[Sequence[int]], groups: list[int], n_groups: int
     ) -> npt.NDArray[np.float32]:
         """Head logits (``n_groups`` x heads) of the bags made by pooling turns into groups.
 

@@ -33,7 +33,9 @@ episodes are alike a priori; see ``tactics_model`` for the model's own limits.
 from __future__ import annotations
 
 import math
+from array import array
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -114,8 +116,10 @@ def score_conversation(
     if model is None:
         return Scored([0.0] * n, [[0.0] * k] * n, hits, [(0, n)], [[0.0, 0.0]], [[0.0] * k])
     spans = windows(n, window or int(model.meta["window"]["turns"]))
+    # Held as 4-byte arrays (a list of ints takes nine times the room: 64k turns made
+    # the list form the largest object of the analysis).
     distinct_buckets = [
-        turn_buckets(list(words), text, [r.label for r, _ in found])
+        array("i", turn_buckets(list(words), text, [r.label for r, _ in found]))
         for (text, words), found in zip(distinct, distinct_hits, strict=True)
     ]
     buckets = [distinct_buckets[i] for i in kinds]
@@ -309,13 +313,13 @@ __all__ = [
 
 CHUNK_GROUPS = 4096
 """Groups (turns or windows) scored per call: bounded memory on a history of any length."""
-CHUNK_FEATURES = 1 << 18
+CHUNK_FEATURES = 1 << 16
 """Features (bucket entries) per call, at most (a group is never split): a window bag holds
 ten turns' features, and each feature takes a row of every head in the temporaries."""
 
 
 def _chunked_logits(
-    model: TacticModel, bags: list[list[int]], groups: list[int], n_groups: int
+    model: TacticModel, bags: Sequence[Sequence[int]], groups: list[int], n_groups: int
 ) -> npt.NDArray[np.float32]:
     """``model.group_logits`` over consecutive runs of at most ``CHUNK_GROUPS`` groups and
     about ``CHUNK_FEATURES`` features (bags are in order of group), so the temporary matrices
