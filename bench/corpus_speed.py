@@ -19,8 +19,9 @@ each counts (the machine is shared: other work only ever slows a run down).
 - ``corpus run``: ``powerlens corpus run FILE --measures talk,accommodation --out DIR
   --quiet --fresh`` (local engine: every table, the signals and the group comparison).
 
-It prints each side's seconds, the two ratios and the goals (each at most 3x), with the load
-average before and after.
+It prints each side's seconds, the two ratios in wall and in CPU time, and whether each goal
+(at most 3x) is met, judged on the CPU ratio: on a shared machine, wall time includes waiting
+for a core. The load average is printed before and after.
 """
 
 from __future__ import annotations
@@ -152,10 +153,10 @@ def main() -> int:
     for ours, floor in pairs:
         wall = best[ours][0] / best[floor][0]
         cpu = best[ours][1] / best[floor][1]
-        met = met and wall <= GOAL
+        met = met and cpu <= GOAL
         print(
             f"{ours} / {floor}: {wall:.2f}x wall, {cpu:.2f}x cpu "
-            f"(goal <= {GOAL:.0f}x: {'met' if wall <= GOAL else 'NOT met'})"
+            f"(goal <= {GOAL:.0f}x in cpu: {'met' if cpu <= GOAL else 'NOT met'})"
         )
     return 0 if met else 1
 

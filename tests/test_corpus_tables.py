@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -89,6 +90,21 @@ def test_corpus_codec_arrays_bit_for_bit() -> None:
         back = codec.loads(codec.dumps(array))
         assert back.dtype == array.dtype and back.shape == array.shape
         assert back.tobytes() == array.tobytes() and back.flags.writeable
+
+
+def test_corpus_codec_non_finite_and_big_numbers_round_trip() -> None:
+    value = {
+        "f": [1.5, math.nan, -math.inf],
+        "t": (math.inf, "x"),
+        "c": Counter({("a", "b"): 2**70}),
+        "g": np.float64(math.nan),
+    }
+    back = codec.loads(codec.dumps(value))
+    assert back["f"][0] == 1.5 and math.isnan(back["f"][1]) and back["f"][2] == -math.inf
+    assert back["t"] == (math.inf, "x") and back["c"] == Counter({("a", "b"): 2**70})
+    assert math.isnan(back["g"])
+    # files written with JSON's NaN extension (before floats were tagged) still read back
+    assert math.isnan(codec.loads('{"x":NaN}')["x"])
 
 
 def test_corpus_codec_reads_arrays_written_as_lists() -> None:

@@ -3,10 +3,13 @@
 A measure's partial is a tree of dataclasses, dicts, lists, tuples, Counters, numpy arrays
 and scalars. ``encode`` writes it as JSON with small type tags; ``decode`` rebuilds it.
 Dataclasses are rebuilt only from ``powerlens.*`` modules, so reading a partial file can
-construct powerlens data types and nothing else. Floats round-trip exactly (Python writes
-the shortest repr that reads back to the same double); NaN and infinities use JSON's
-``NaN``/``Infinity`` extension. A numeric numpy array is stored as its little-endian bytes in
-base64 (bit for bit, and without a Python object per element); other arrays as lists.
+construct powerlens data types and nothing else. Floats round-trip exactly (the shortest
+text that reads back to the same double); NaN and infinities are tagged (``{"__f": "nan"}``),
+and files written with JSON's ``NaN``/``Infinity`` extension still read back. A numeric numpy
+array is stored as its little-endian bytes in base64 (bit for bit, and without a Python object
+per element); other arrays as lists. The text is written and read with orjson (a partial file
+is a few MB per partition), with the standard library where orjson cannot: integers past 64
+bits, strings with lone surrogates, files holding ``NaN``.
 
 Known limits: a dataclass with ``init=False`` fields, or a partial holding other objects
 (sets, functions, open files), cannot be encoded and raises ``TypeError``.
@@ -19,6 +22,7 @@ import dataclasses
 import gc
 import importlib
 import json
+import math
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,19 +30,31 @@ from typing import Any
 
 import numpy as np
 
+try:
+    import orjson
+
+    _fast_dumps: Any = orjson.dumps
+    _fast_loads: Any = orjson.loads
+except ImportError:  # pragma: no cover - orjson is a dependency
+    _fast_dumps = _fast_loads = None
+
 _ALLOWED_PREFIX = "powerlens."
 _SCALARS = frozenset({str, bool, int, float, type(None)})
+_EXACT = frozenset({str, bool, int, type(None)})
+"""Scalars written as they are (a float may need its tag)."""
 
 
 def encode(value: Any) -> Any:
     """A JSON-ready tree for ``value``, with tags for the types JSON lacks."""
     kind = type(value)
-    if value is None or kind in (str, bool, int, float):
+    if value is None or kind in (str, bool, int):
         return value
+    if kind is float:
+        return value if math.isfinite(value) else {"__f": repr(value)}
     if kind is list:
-        return list(value) if _SCALARS.issuperset(map(type, value)) else [encode(v) for v in value]
+        return list(value) if _scalars(value) else [encode(v) for v in value]
     if kind is tuple:
-        if _SCALARS.issuperset(map(type, value)):
+        if _scalars(value):
             return {"__t": list(value)}
         return {"__t": [encode(v) for v in value]}
     if kind is Counter:
@@ -57,7 +73,7 @@ def encode(value: Any) -> Any:
             }
         return {"__nd": str(value.dtype), "shape": list(value.shape), "data": value.tolist()}
     if isinstance(value, np.generic):
-        return value.item()
+        return encode(value.item())
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         tag, names = _FIELDS.get(kind) or _fields(kind)
         return {"__dc": tag, "fields": {name: _plain(getattr(value, name)) for name in names}}
@@ -76,9 +92,17 @@ def _fields(cls: type) -> tuple[str, tuple[str, ...]]:
     return found
 
 
+def _scalars(values: list[Any] | tuple[Any, ...]) -> bool:
+    """Whether every value is a scalar written as it is (no float to tag)."""
+    kinds = set(map(type, values))
+    if not _SCALARS.issuperset(kinds):
+        return False
+    return float not in kinds or all(math.isfinite(v) for v in values if type(v) is float)
+
+
 def _plain(value: Any) -> Any:
     """``encode(value)``, a scalar without the call."""
-    return value if type(value) in _SCALARS else encode(value)
+    return value if type(value) in _EXACT else encode(value)
 
 
 def _tree(tree: Any) -> Any:
@@ -97,6 +121,8 @@ def decode(tree: Any) -> Any:
         if _SCALARS.issuperset(map(type, items)):
             return tuple(items)
         return tuple(decode(v) for v in items)
+    if "__f" in tree:
+        return float(tree["__f"])
     if "__c" in tree:
         return Counter({_tree(k): _tree(v) for k, v in tree["__c"]})
     if "__m" in tree:
@@ -143,13 +169,24 @@ def _find_dataclass(name: str) -> Any:
 def dumps(value: Any) -> str:
     """``value`` as typed JSON text."""
     with _no_collection():
-        return json.dumps(encode(value), ensure_ascii=False, separators=(",", ":"))
+        tree = encode(value)
+        if _fast_dumps is not None:
+            try:
+                text: str = _fast_dumps(tree).decode("utf-8")
+                return text
+            except TypeError:  # an integer past 64 bits, a string with a lone surrogate
+                pass
+        return json.dumps(tree, ensure_ascii=False, separators=(",", ":"))
 
 
 def loads(text: str | bytes) -> Any:
     """The value in typed JSON text."""
     with _no_collection():
-        return decode(json.loads(text))
+        try:
+            tree = (_fast_loads or json.loads)(text)
+        except ValueError:  # NaN written by earlier versions, integers past 64 bits, ...
+            tree = json.loads(text)
+        return decode(tree)
 
 
 @contextmanager

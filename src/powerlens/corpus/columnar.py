@@ -23,7 +23,13 @@ from powerlens.corpus.partitions import Partition
 from powerlens.corpus.signals import SIGNAL_COLUMNS
 from powerlens.measures import Options
 from powerlens.measures.accommodation import Accommodation, UtteranceColumns, coordinate
-from powerlens.measures.accommodation.columns import FAMILY, SOURCE, Coordinated, echo_fields
+from powerlens.measures.accommodation.columns import (
+    FAMILY,
+    SOURCE,
+    Coordinated,
+    arrow_columns,
+    echo_fields,
+)
 from powerlens.measures.talk_columns import TalkColumns, talk_columns
 
 FAMILIES = frozenset({"talk", "accommodation"})
@@ -56,8 +62,9 @@ def analyse_columns(
     if rows is None:
         return None
     cols = rows.columns
+    arrow = arrow_columns(cols)  # built once, for talk and accommodation
     talk = talk_columns(
-        cols.starts, cols.ids, cols.speakers, cols.texts, cols.reply_to, rows.start, rows.end
+        cols.starts, cols.ids, cols.speakers, cols.texts, cols.reply_to, rows.start, rows.end, arrow
     )
     signals = [(_talk_signals(cols, talk), families.index("talk"))]
     coordinated, skipped = None, 0
@@ -71,6 +78,7 @@ def analyse_columns(
                 bulk.matcher(options),
                 reply_to_previous=options.reply_to_previous,
                 turns=turns,
+                arrow=arrow if subset is cols else None,
             )
             echoes = echo_signals(coordinated, cols, conversation, row)
             signals.append((echoes, families.index("accommodation")))
@@ -93,9 +101,7 @@ def _subset(
         every = np.arange(len(cols.ids), dtype=np.int64)
         return cols, np.arange(len(chosen), dtype=np.int64), every
     bounds = [*cols.starts, len(cols.ids)]
-    rows = np.concatenate(
-        [np.arange(bounds[c], bounds[c + 1], dtype=np.int64) for c in chosen]
-    )
+    rows = np.concatenate([np.arange(bounds[c], bounds[c + 1], dtype=np.int64) for c in chosen])
     sizes = [bounds[c + 1] - bounds[c] for c in chosen]
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64).tolist()
     take = rows.tolist()

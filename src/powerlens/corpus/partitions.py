@@ -22,24 +22,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from powerlens.corpus.jsonl_lines import conversation_changes
 from powerlens.errors import InputError
 from powerlens.model import Conversation
 from powerlens.readers import convokit, interchange, load
 from powerlens.readers.interchange import stream_groups
 
-try:
-    import orjson
-
-    _loads: Any = orjson.loads
-except ImportError:  # pragma: no cover - orjson is a dependency
-    import json
-
-    _loads = json.loads
-
 JSONL = frozenset({".jsonl", ".ndjson"})
 TABULAR = frozenset({".csv", ".parquet"})
 DEFAULT_ROWS = 50_000
-_BLOCK_BYTES = 4 * 2**20
 _WIDE_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
@@ -144,83 +135,28 @@ def _jsonl_chunks(path: Path, rows: int, kind: str, name: str) -> list[Partition
     seen: set[str] = set()
     current: str | None = None
     start_offset, start_line = 0, 1
-    count = 0
-    offset = 0
-    number = 0
-    for cids, sizes in _line_ids(path, kind):
-        for cid, size in zip(cids, sizes, strict=True):
-            number += 1
-            if cid is not None and cid != current:
-                if cid in seen:
-                    size = path.stat().st_size
-                    return [Partition(0, name, "grouped" if kind == "jsonl" else "file", size=size)]
-                if count >= rows:
-                    chunks.append(_chunk(name, kind, start_offset, offset, start_line, count))
-                    start_offset, start_line, count = offset, number, 0
-                seen.add(cid)
-                current = cid
-            count += 1
-            offset += size
+    number, offset = 1, 0
+    for number, offset, cid in conversation_changes(path, kind):
+        if cid is not None and cid != current:
+            if cid in seen:
+                size = path.stat().st_size
+                return [Partition(0, name, "grouped" if kind == "jsonl" else "file", size=size)]
+            if number - start_line >= rows:
+                chunks.append(
+                    _chunk(name, kind, start_offset, offset, start_line, number - start_line)
+                )
+                start_offset, start_line = offset, number
+            seen.add(cid)
+            current = cid
     if offset == 0:
         return [Partition(0, name, "stream" if kind == "jsonl" else "file")]
-    if count:
-        chunks.append(_chunk(name, kind, start_offset, offset, start_line, count))
+    if number > start_line:
+        chunks.append(_chunk(name, kind, start_offset, offset, start_line, number - start_line))
     return chunks
-
-
-def _line_ids(path: Path, kind: str) -> Iterator[tuple[list[str | None], list[int]]]:
-    """Blocks of (conversation id or None, byte length) of the lines of a JSONL file."""
-    tail = b""
-    with path.open("rb") as handle:
-        while True:
-            block = handle.read(_BLOCK_BYTES)
-            if not block:
-                break
-            lines = (tail + block).split(b"\n")
-            tail = lines.pop()
-            yield _ids(lines, kind), [len(line) + 1 for line in lines]
-    if tail:
-        yield _ids([tail], kind), [len(tail)]
-
-
-def _ids(lines: list[bytes], kind: str) -> list[str | None]:
-    """``_conversation_id`` of each line; a line at a time, without holding the objects."""
-    loads = _loads
-    try:
-        if kind == "convokit":
-            ids = [
-                (c if (c := o.get("conversation_id")) is not None else o.get("root"))
-                if type(o := loads(line)) is dict
-                else None
-                for line in lines
-            ]
-        else:
-            ids = [
-                o.get("conversation_id") if type(o := loads(line)) is dict else None
-                for line in lines
-            ]
-    except ValueError:
-        return [_conversation_id(line, kind) for line in lines]
-    return [None if c is None or c == "" else c if type(c) is str else str(c) for c in ids]
 
 
 def _chunk(name: str, kind: str, start: int, end: int, line: int, count: int) -> Partition:
     return Partition(0, name, kind, start, end - start, line, count, end - start)
-
-
-def _conversation_id(raw: bytes, kind: str) -> str | None:
-    if not raw.strip():
-        return None
-    try:
-        obj = _loads(raw)
-    except ValueError:
-        return None
-    if type(obj) is not dict:
-        return None
-    cid = obj.get("conversation_id")
-    if cid is None and kind == "convokit":
-        cid = obj.get("root")
-    return None if cid is None or cid == "" else str(cid)
 
 
 # --- reading one partition ------------------------------------------------------------------

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -26,6 +26,9 @@ from powerlens.language import tokenize
 from powerlens.lexicons import word_list
 from powerlens.measures.base import fold
 from powerlens.measures.talk import CUT_OFF_MARKS, SpeakerTally, TalkPartial, _is_answer
+
+if TYPE_CHECKING:
+    from powerlens.measures.accommodation.columns import ArrowColumns
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -87,9 +90,11 @@ def talk_columns(
     reply_to: Sequence[str | None],
     start: FloatArray,
     end: FloatArray,
+    arrow: ArrowColumns | None = None,
 ) -> TalkColumns:
     """Talk over a batch of whole conversations (``starts[c]``: the row where conversation
-    ``c`` begins; ``start``/``end``: seconds, NaN where absent); see the module."""
+    ``c`` begins; ``start``/``end``: seconds, NaN where absent; ``arrow``: the same columns
+    as Arrow arrays, when the caller has built them already); see the module."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -98,11 +103,12 @@ def talk_columns(
     conv = np.repeat(np.arange(c, dtype=np.int64), np.diff(bounds))
     first = np.zeros(n, bool)
     first[bounds[:-1]] = True
-    encoded = pc.dictionary_encode(pa.array(speakers, pa.string()))
+    speaker_array = pa.array(speakers, pa.string()) if arrow is None else arrow.speakers
+    encoded = pc.dictionary_encode(speaker_array)
     code = encoded.indices.to_numpy().astype(np.int64)
     names: list[str] = encoded.dictionary.to_pylist()
     s = len(names)
-    text_array = pa.array(texts, pa.string())
+    text_array = pa.array(texts, pa.string()) if arrow is None else arrow.texts
     words = word_counts(text_array, texts)
     asks = np.asarray(pc.match_substring(text_array, "?"))
     new_turn = first.copy()
@@ -112,7 +118,7 @@ def talk_columns(
     longest = np.zeros(s, np.int64)
     np.maximum.at(longest, code[turn_heads], turn_words.astype(np.int64))
     found = _interruptions(turn_heads[~first[turn_heads]], texts, text_array, start, end)
-    answers = _answers(conv, code, ids, reply_to, texts, asks, first)
+    answers = _answers(conv, code, ids, reply_to, texts, asks, first, arrow)
     last_rows = bounds[1:] - 1
     last_words = _last_words(bounds, texts)
 
@@ -136,9 +142,7 @@ def talk_columns(
     }
     seconds = _seconds(conv, code, names, start, end, c)
     tallies = {
-        name: SpeakerTally(
-            seconds=seconds.get(name, 0.0), **{k: v[i] for k, v in columns.items()}
-        )
+        name: SpeakerTally(seconds=seconds.get(name, 0.0), **{k: v[i] for k, v in columns.items()})
         for i, name in enumerate(names)
     }
     timed = bool(n) and not np.isnan(start).any()
@@ -185,6 +189,7 @@ def _answers(
     texts: Sequence[str],
     asks: BoolArray,
     first: BoolArray,
+    arrow: ArrowColumns | None = None,
 ) -> IntArray:
     """The row of each question's answer (``Talk._answer_questions``): the first reply to it
     by another speaker (by reply link in a conversation with links, else the next utterance)
@@ -193,7 +198,7 @@ def _answers(
     import pyarrow.compute as pc
 
     n = len(ids)
-    replies = pa.array(reply_to, pa.string())
+    replies = pa.array(reply_to, pa.string()) if arrow is None else arrow.reply_to
     has_link = np.asarray(replies.is_valid())
     linked = (np.bincount(conv[has_link], minlength=int(conv[-1]) + 1 if n else 0) > 0)[conv]
     questions = np.flatnonzero(asks)
@@ -210,7 +215,8 @@ def _answers(
     # with links: replies naming the question's id in the same conversation, in row order
     asked = questions[linked[questions]]
     if len(asked):
-        encoded = pc.dictionary_encode(pa.concat_arrays([pa.array(ids, pa.string()), replies]))
+        id_array = pa.array(ids, pa.string()) if arrow is None else arrow.ids
+        encoded = pc.dictionary_encode(pa.concat_arrays([id_array, replies]))
         codes = encoded.indices.fill_null(-1).to_numpy().astype(np.int64)
         size = max(len(encoded.dictionary), 1)
         rows = np.flatnonzero(has_link)
@@ -226,7 +232,9 @@ def _answers(
         found.append(head[quick])
         slow: list[int] = []
         for q, a, b in zip(
-            asked[some & ~quick].tolist(), lo[some & ~quick].tolist(), hi[some & ~quick].tolist(),
+            asked[some & ~quick].tolist(),
+            lo[some & ~quick].tolist(),
+            hi[some & ~quick].tolist(),
             strict=True,
         ):
             for r in rows[a:b].tolist():

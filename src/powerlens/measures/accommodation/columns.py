@@ -338,12 +338,14 @@ def coordinate(
     reply_to_previous: bool = False,
     echoes: bool = True,
     turns: Turns = DEFAULT_TURNS,
+    arrow: ArrowColumns | None = None,
 ) -> Coordinated:
-    """Pair counts and echo signals of a batch of conversations, computed over columns."""
+    """Pair counts and echo signals of a batch of conversations, computed over columns
+    (``arrow``: the same columns as Arrow arrays, when the caller has built them already)."""
     empty = Coordinated(empty_counts(matcher.names), _no_echoes(), columns, matcher)
     if len(columns.ids) == 0:
         return empty
-    arrow = arrow_columns(columns)
+    arrow = arrow_columns(columns) if arrow is None else arrow
     found = _exchanges(arrow, matcher, reply_to_previous, turns)
     if found is None:
         return empty
