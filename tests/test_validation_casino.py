@@ -125,7 +125,8 @@ def test_casino_aligns_annotations_by_text() -> None:
 
 
 # Floors on the quick sample's test half (46 dialogues, 16 annotated; measured when written:
-# plan_of = submitter 0.51, proposal P 0.21 R 0.56, power_with P 0.30 R 0.57, plan_of None 0.13).
+# plan_of = submitter 0.47, proposal P 0.20 R 0.56, power_with P 0.50 R 0.57 (the CaSiNo-trained
+# Power With model in negotiation context), plan_of None 0.11).
 # Set just below the current reading so they catch regressions; issue 14's goals are 0.85 and 0.6.
 
 
@@ -143,7 +144,7 @@ def test_casino_utterance_floors(quick: dict[str, Any]) -> None:
     proposal = detectors["proposal vs promote-coordination"]
     assert proposal["precision"] >= 0.18 and proposal["recall"] >= 0.5
     power_with = detectors["power_with vs promote-coordination or elicit-pref"]
-    assert power_with["precision"] >= 0.25 and power_with["recall"] >= 0.5
+    assert power_with["precision"] >= 0.45 and power_with["recall"] >= 0.5
 
 
 def test_casino_markdown_has_every_part(quick: dict[str, Any]) -> None:
