@@ -32,7 +32,7 @@ from powerlens.language import acts
 from powerlens.language import normalize as normalizing
 from powerlens.measures.base import Options
 from powerlens.measures.moves import MOVES, detect
-from powerlens.measures.moves_models import control_probabilities, with_probability
+from powerlens.measures.moves.models import control_probabilities, with_probability
 from powerlens.readers import load
 
 HERE = Path(__file__).resolve().parent

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from powerlens.measures.moves_models import features
+from powerlens.measures.moves.models import features
 from powerlens.validation.tactics_baseline import lbfgs
 
 FOLDS = 5

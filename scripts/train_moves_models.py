@@ -1,4 +1,4 @@
-"""Train the two learned moves models (``measures.moves_models``) on dev halves only.
+"""Train the two learned moves models (``measures.moves.models``) on dev halves only.
 
 python scripts/train_moves_models.py            # both: src/powerlens/models/moves-*.npz/.json
 python scripts/train_moves_models.py control    # one of: control, with
@@ -44,7 +44,7 @@ from moves_fit import (  # noqa: E402
     vocabulary,
 )
 
-from powerlens.measures.moves_models import HASH_BITS  # noqa: E402
+from powerlens.measures.moves.models import HASH_BITS  # noqa: E402
 from powerlens.validation import casino, data_root  # noqa: E402
 from powerlens.validation.moves_models_data import (  # noqa: E402
     CONTROL_HEADS,

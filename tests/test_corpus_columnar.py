@@ -18,7 +18,7 @@ from powerlens.corpus.partitions import conversations, plan
 from powerlens.language import tokenize, tokenize_conversation
 from powerlens.measures import Options, fold
 from powerlens.measures.talk import TALK
-from powerlens.measures.talk_columns import talk_columns, word_counts
+from powerlens.measures.talk.columns import talk_columns, word_counts
 
 TEXTS = [
     "I think we should decide now.",

@@ -1,4 +1,4 @@
-"""The learned moves models (``measures.moves_models``): the shipped files load as plain arrays,
+"""The learned moves models (``measures.moves.models``): the shipped files load as plain arrays,
 answers are deterministic and do not depend on what was read or cached before, odd input gets
 an answer, and training's matrices score exactly as inference does. No timed tests: speed is
 ``bench/moves_models_speed.py``."""
@@ -16,8 +16,8 @@ import pytest
 
 from powerlens.errors import PowerlensError
 from powerlens.language import acts
-from powerlens.measures import moves_models
-from powerlens.measures.moves_models import (
+from powerlens.measures.moves import models as moves_models
+from powerlens.measures.moves.models import (
     control_probabilities,
     from_arrays,
     load,

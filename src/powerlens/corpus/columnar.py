@@ -3,7 +3,7 @@
 When a run's families are talk alone or talk and accommodation, and the partition is
 interchange JSONL whose rows are all typical (``corpus.jsonl_columns.read_typical``), the
 partition is analysed without an ``Utterance`` or ``Conversation`` object: talk is counted
-over the columns (``measures.talk_columns``), accommodation is tagged and counted at once
+over the columns (``measures.talk.columns``), accommodation is tagged and counted at once
 (``measures.accommodation.coordinate``), and the signals of both come back as columns in the
 order of the conversation-by-conversation loop (per conversation, family by family in the
 order the run names them). ``analyse_columns`` returns None where the partition needs the
@@ -30,7 +30,7 @@ from powerlens.measures.accommodation.columns import (
     arrow_columns,
     echo_fields,
 )
-from powerlens.measures.talk_columns import TalkColumns, talk_columns
+from powerlens.measures.talk.columns import TalkColumns, talk_columns
 
 FAMILIES = frozenset({"talk", "accommodation"})
 

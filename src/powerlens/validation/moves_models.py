@@ -1,4 +1,4 @@
-"""The learned moves models (``measures.moves_models``) against the rules, on frozen test halves.
+"""The learned moves models (``measures.moves.models``) against the rules, on frozen test halves.
 
 Two small logistic models, trained by ``scripts/train_moves_models.py`` on dev halves only, with
 every setting chosen by 5-fold group cross-validation within dev (criteria:
@@ -50,7 +50,7 @@ from pathlib import Path
 from typing import Any
 
 from powerlens.measures.moves.control import CONTROL_CATEGORIES
-from powerlens.measures.moves_models import MovesModel, load, model_files
+from powerlens.measures.moves.models import MovesModel, load, model_files
 from powerlens.model import Conversation
 from powerlens.validation import casino
 from powerlens.validation.challenge import SUITE, _item_conversation, _jsonl, _moves

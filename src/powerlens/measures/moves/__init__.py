@@ -36,10 +36,10 @@ from powerlens.language.prefilter import fold, needles
 from powerlens.measures.base import Options, addressees
 from powerlens.measures.moves.boundary import boundaries
 from powerlens.measures.moves.detect import Hit, forget
+from powerlens.measures.moves.models import with_probability, with_threshold
 from powerlens.measures.moves.plans import proposals
 from powerlens.measures.moves.sequence import carry_control, mark_resistance, overrule_plans
 from powerlens.measures.moves.structures import Turn, refusal_hits, turns
-from powerlens.measures.moves_models import with_probability, with_threshold
 from powerlens.model import Conversation, MeasureResult, Signal
 
 APOLOGY = re.compile(r"\b(?:sorry|apologi[sz]e|my apologies|forgive me)\b", re.IGNORECASE)
@@ -110,7 +110,7 @@ MODELS = frozenset({"moves-with"})
 """Hit sources that are models, not rules (a signal's ``source`` says which)."""
 NEGOTIATION = "negotiation"
 """The context tag (``analyze --context negotiation``) under which Power With is read by the
-model trained on CaSiNo's strategy labels (``measures.moves_models``, CC BY 4.0): in a
+model trained on CaSiNo's strategy labels (``measures.moves.models``, CC BY 4.0): in a
 negotiation it is more precise than the rules (docs/validation.md); elsewhere it would miss most
 Power With, so other talk keeps the rules."""
 
