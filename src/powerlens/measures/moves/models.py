@@ -1,7 +1,9 @@
 """Two small learned readings beside the moves family's rules: control acts and Power With.
 
-Trained by ``scripts/train_moves_models.py``, evaluated by ``validation.moves_models``; **not
-wired into the moves family** (the figures in docs/validation.md decide whether they will be).
+Trained by ``scripts/train_moves_models.py``, evaluated by ``validation.moves_models``. The
+moves family reads Power With with ``moves-with`` in conversations whose context is negotiation
+(where it beats the rules on CaSiNo's frozen test half); ``moves-control`` is not wired in (it
+does not beat the rules on the challenge suite's frozen test half).
 
 - ``moves-control``: per utterance, the probability of each control category (Duluth wheel;
   Stark 2007; ``measures.moves.control.CONTROL_CATEGORIES``) and of any control act, trained only
