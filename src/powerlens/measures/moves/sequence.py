@@ -181,10 +181,11 @@ def _plan_category(plan: str) -> str:
     """The control category a prohibition of ``plan`` would have, by the plan's topics."""
     probe = Act("prohibition", "addressee", (0, 0), 0, 1.0, "sequence.overrule")
     best, score = "deciding_for_another", 0.0
+    topics = read(plan).topics
     for rule in control_rules():
-        if rule.topic_alone or not rule.takes(probe) or {"any", "else"} & set(rule.topics):
+        if rule.topic_alone or not rule.takes(probe) or {"any", "else"} & rule.topics:
             continue
-        for topic in read(plan).topics:
+        for topic in topics:
             if (topic.domain in rule.topics or topic.rule in rule.topics) and (
                 rule.score * topic.score > score
             ):
